@@ -1,0 +1,9 @@
+/**
+ * @packageDocumentation
+ * The types every imgswarm library speaks in (chunk refs, manifests, peers), the error
+ * classes they raise, and the chunk bitfield. Depends on nothing but `multiformats` types.
+ */
+export * from './types.js'
+export * from './errors.js'
+export { Bitfield } from './bitfield.js'
+export * from './constants.js'
