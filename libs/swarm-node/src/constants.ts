@@ -1,0 +1,26 @@
+/** Listen address when none is given: loopback, ephemeral port (safe default; agents pass their own). */
+export const DEFAULT_LISTEN_ADDRS = ['/ip4/127.0.0.1/tcp/0']
+
+/** How many peers one node keeps sessions with for one image (PEX stops dialling past this). */
+export const DEFAULT_MAX_PEERS = 24
+
+/** How often a node tells its session peers about other peers it knows (peer exchange). */
+export const DEFAULT_PEX_INTERVAL_MS = 2_000
+
+/** Most peers sent in one peer-exchange message. */
+export const DEFAULT_PEX_MAX_PEERS = 32
+
+/** How long to wait for a peer's Hello before giving up on the session. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000
+
+/** How long one dial may take. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+
+/** How long to ask peers for a manifest before failing. */
+export const DEFAULT_MANIFEST_TIMEOUT_MS = 30_000
+
+/** File in the data dir that holds the node's libp2p identity (protobuf private key). */
+export const PEER_KEY_FILE = 'peer-key.pb'
+
+/** Yamux stream window: large enough for a 256 KiB chunk pipeline over high bandwidth-delay links. */
+export const DEFAULT_STREAM_WINDOW_BYTES = 16 * 1024 * 1024

@@ -1,0 +1,47 @@
+import '@imgswarm/core/polyfills'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { tcp } from '@libp2p/tcp'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { createLibp2p } from 'libp2p'
+import { DEFAULT_LISTEN_ADDRS, DEFAULT_STREAM_WINDOW_BYTES } from './constants.js'
+
+export interface HostInit {
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on; default loopback with an ephemeral port. */
+  listen?: string[]
+  /** Addresses to announce instead of the listen addresses (NAT, containers). */
+  announce?: string[]
+  /** Discover peers on the LAN with mDNS. */
+  mdns?: boolean
+}
+
+/**
+ * The libp2p host every imgswarm node runs on: TCP, Noise encryption, yamux multiplexing,
+ * identify, and optionally mDNS. Everything imgswarm-specific is layered on top as protocols.
+ */
+export async function createHost(init: HostInit): Promise<Libp2p> {
+  return createLibp2p({
+    privateKey: init.privateKey,
+    addresses: {
+      listen: init.listen ?? DEFAULT_LISTEN_ADDRS,
+      announce: init.announce ?? [],
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [
+      yamux({
+        streamOptions: {
+          maxStreamWindowSize: DEFAULT_STREAM_WINDOW_BYTES,
+          // chunk sessions are long-lived and receiver-paced; bytes in flight are bounded by requests
+          maxReadBufferLength: 64 * 1024 * 1024,
+        },
+      }),
+    ],
+    peerDiscovery: init.mdns === true ? [mdns()] : [],
+    connectionManager: { maxConnections: 512 },
+    services: { identify: identify() },
+  })
+}

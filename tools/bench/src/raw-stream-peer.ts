@@ -1,0 +1,45 @@
+/**
+ * One side of the raw libp2p throughput ceiling: the same host as imgswarm (TCP, Noise,
+ * yamux), one stream, just bytes. `serve` prints its address and sends `--bytes` in
+ * 256 KiB writes to whoever opens the stream; `pull` dials, reads everything and prints
+ * {"bytes":…,"seconds":…} on stdout.
+ */
+import '@imgswarm/core/polyfills'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createHost } from '@imgswarm/swarm-node'
+
+const PROTOCOL = '/imgswarm-bench/raw/1.0.0'
+const WRITE_SIZE = 256 * 1024
+
+const [mode, arg] = process.argv.slice(2)
+const host = await createHost({ privateKey: await generateKeyPair('Ed25519') })
+await host.start()
+
+if (mode === 'serve') {
+  const total = Number(arg)
+  const block = new Uint8Array(WRITE_SIZE).fill(7)
+  await host.handle(PROTOCOL, async (stream) => {
+    let sent = 0
+    while (sent < total) {
+      const n = Math.min(WRITE_SIZE, total - sent)
+      if (!stream.send(n === WRITE_SIZE ? block : block.subarray(0, n))) await stream.onDrain()
+      sent += n
+    }
+    await stream.close()
+  })
+  process.stdout.write(`${host.getMultiaddrs()[0].toString()}\n`)
+  process.on('SIGTERM', () => void host.stop().then(() => process.exit(0)))
+} else if (mode === 'pull') {
+  const stream = await host.dialProtocol(multiaddr(arg), PROTOCOL)
+  const start = process.hrtime.bigint()
+  let bytes = 0
+  for await (const buf of stream) bytes += buf.byteLength
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  process.stdout.write(`${JSON.stringify({ bytes, seconds })}\n`)
+  await host.stop()
+  process.exit(0)
+} else {
+  process.stderr.write('usage: raw-stream-peer serve <bytes> | pull <multiaddr>\n')
+  process.exit(2)
+}
