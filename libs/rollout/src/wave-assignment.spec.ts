@@ -37,7 +37,7 @@ describe('orderForWaves', () => {
   })
 
   it('uses the given spread label and groups unlabelled nodes together', () => {
-    const nodes = [
+    const nodes: Array<{ id: string; labels: Record<string, string> }> = [
       { id: 'n1', labels: { rack: 'r1' } },
       { id: 'n2', labels: { rack: 'r1' } },
       { id: 'n3', labels: {} },
