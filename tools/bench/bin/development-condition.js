@@ -1,0 +1,14 @@
+// Module hooks for running benchmarks from TypeScript sources: SWC's ESM loader, with the
+// `development` export condition added so that workspace packages (`@imgswarm/*`) resolve to
+// their `src/`. A copy of apps/cli/bin/development-condition.js (projects do not import each
+// other's files); one module, because SWC's resolver fixes its conditions on first use.
+import { load as swcLoad, resolve as swcResolve } from '@swc-node/register/esm'
+
+export async function resolve(specifier, context, nextResolve) {
+  const conditions = context.conditions.includes('development')
+    ? context.conditions
+    : ['development', ...context.conditions]
+  return swcResolve(specifier, { ...context, conditions }, nextResolve)
+}
+
+export const load = swcLoad
