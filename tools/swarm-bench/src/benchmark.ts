@@ -1,0 +1,202 @@
+import { accessSync, constants as fsConstants, mkdirSync, rmSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { resolveConfig, type BenchConfig, type BenchInit } from './bench-config.js'
+import { buildReport, failedResult, systemResult, type BenchReport, type SystemResult } from './bench-report.js'
+import { IMAGE_FILE_NAME } from './constants.js'
+import { startCpuSampler, type CpuUse } from './cpu-sampler.js'
+import { BenchAbortedError, BenchSetupError, SystemRunError } from './errors.js'
+import { lowerBound } from './lower-bound.js'
+import { ProcessGroup } from './processes.js'
+import type { SystemName, SystemRunnerFactory } from './system-runner.js'
+import { createBitTorrentRunner } from './systems/bittorrent-runner.js'
+import { createHttpRunner } from './systems/http-runner.js'
+import { defaultImgswarmCli, imgswarmRunnerFactory } from './systems/imgswarm-runner.js'
+import { runCommandSync, TestNetwork } from './test-network.js'
+import { createTestImage, sha256Files, type TestImage } from './test-image.js'
+import { untilAborted } from './waiting.js'
+
+export interface BenchHooks {
+  /** Progress lines (default: stderr). */
+  log?: (message: string) => void
+  /** Abort to stop the run; everything is torn down before `runBenchmark` rejects. */
+  signal?: AbortSignal
+  /** Replace or add system runners (the imgswarm runner defaults to the workspace's CLI). */
+  runners?: Partial<Record<SystemName, SystemRunnerFactory>>
+  /** The imgswarm CLI entry, if not the workspace's. */
+  imgswarmCli?: string
+}
+
+const TOOLS: Record<SystemName, string[]> = {
+  imgswarm: [],
+  bittorrent: ['aria2c', 'mktorrent', 'opentracker', 'curl'],
+  http: ['curl'],
+}
+
+/** The work directory of a run: fixed per prefix, so a crashed run's leftovers are found again. */
+export function workDirFor(config: Pick<BenchConfig, 'workRoot' | 'namePrefix'>): string {
+  return join(config.workRoot, `${config.namePrefix}work`)
+}
+
+/**
+ * Runs the swarm benchmark: builds the namespaced test network, generates the image, runs each
+ * system in turn on the same links, verifies every output, tears everything down, and returns the
+ * report. Needs root (network namespaces, tc).
+ */
+export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {}): Promise<BenchReport> {
+  const config = resolveConfig(init)
+  const log = hooks.log ?? ((m: string) => process.stderr.write(`${m}\n`))
+  const outer = hooks.signal ?? new AbortController().signal
+  preflight(config)
+  const factories: Record<SystemName, SystemRunnerFactory> = {
+    imgswarm: imgswarmRunnerFactory({ cliPath: hooks.imgswarmCli ?? defaultImgswarmCli() }),
+    bittorrent: createBitTorrentRunner,
+    http: createHttpRunner,
+    ...hooks.runners,
+  }
+  const startedAt = new Date()
+  const tStar = lowerBound({
+    sizeBytes: config.sizeBytes,
+    seedUpBitsPerS: config.seedUpBitsPerS,
+    agents: Array.from({ length: config.agents }, () => ({ upBitsPerS: config.agentUpBitsPerS, downBitsPerS: config.agentDownBitsPerS })),
+  })
+
+  const workDir = workDirFor(config)
+  const network = TestNetwork.create({
+    prefix: config.namePrefix,
+    subnet: config.subnet,
+    seed: { upBitsPerS: config.seedUpBitsPerS, downBitsPerS: config.agentDownBitsPerS },
+    agents: Array.from({ length: config.agents }, () => ({ upBitsPerS: config.agentUpBitsPerS, downBitsPerS: config.agentDownBitsPerS })),
+  })
+  const results: Partial<Record<SystemName, SystemResult>> = {}
+  try {
+    rmSync(workDir, { recursive: true, force: true })
+    mkdirSync(workDir, { recursive: true })
+    log(`network up: seed + ${config.agents} agents in namespaces ${config.namePrefix}*; T* = ${tStar.seconds.toFixed(2)} s`)
+    const image = await createTestImage(join(workDir, IMAGE_FILE_NAME), config.sizeBytes)
+    log(`image: ${image.path}, sha256 ${image.sha256.slice(0, 16)}…`)
+    for (const name of config.systems) {
+      if (outer.aborted) break
+      results[name] = await runSystem(name, factories[name], { config, network, image, workDir, tStarS: tStar.seconds, log, outer })
+      const r = results[name]
+      log(r.error === undefined ? `${name}: last ${r.lastS?.toFixed(2)} s, median ${r.medianS?.toFixed(2)} s` : `${name} failed: ${r.error}`)
+    }
+  } finally {
+    network.destroy()
+    const failed = Object.values(results).some((r) => r.error !== undefined || !r.identical)
+    if (config.keepWorkDir || failed) log(`logs kept in ${workDir}`)
+    else rmSync(workDir, { recursive: true, force: true })
+  }
+  if (outer.aborted) throw new BenchAbortedError('benchmark interrupted; test network torn down')
+  return buildReport(config, tStar, results, startedAt)
+}
+
+interface RunSystemArgs {
+  config: BenchConfig
+  network: TestNetwork
+  image: TestImage
+  workDir: string
+  tStarS: number
+  log: (message: string) => void
+  outer: AbortSignal
+}
+
+async function runSystem(name: SystemName, factory: SystemRunnerFactory, args: RunSystemArgs): Promise<SystemResult> {
+  const { config, network, image, log, outer } = args
+  const dir = join(args.workDir, name)
+  mkdirSync(dir)
+  const controller = new AbortController()
+  const onOuterAbort = () => controller.abort(new BenchAbortedError(`${name} interrupted`))
+  outer.addEventListener('abort', onOuterAbort, { once: true })
+  const processes = new ProcessGroup()
+  const runner = factory({
+    image,
+    seed: network.seed,
+    agents: network.agents,
+    workDir: dir,
+    processes,
+    signal: controller.signal,
+    log: (m) => log(`[${name}] ${m}`),
+  })
+  let cpu: { stop(): CpuUse } | undefined
+  let outputs: string[] = []
+  try {
+    log(`[${name}] starting the seed`)
+    await untilAborted(runner.prepare(), controller.signal, `${name} to prepare`)
+    const before = network.counters()
+    cpu = startCpuSampler()
+    const t0 = Date.now()
+    const runs = network.agents.map((agent) => runner.startAgent(agent))
+    outputs = runs.map((r) => r.outPath)
+    log(`[${name}] ${runs.length} agents started`)
+    const timer = setTimeout(
+      () => controller.abort(new SystemRunError(`${name} did not finish within ${Math.round(config.timeoutS)} s`)),
+      config.timeoutS * 1000,
+    )
+    let done = 0
+    const completions = runs.map((r) =>
+      r.completed.then((at) => {
+        done += 1
+        log(`[${name}] ${r.agent.name} complete at ${((at - t0) / 1000).toFixed(2)} s (${done}/${runs.length})`)
+        return at
+      }),
+    )
+    for (const c of completions) c.catch(() => undefined) // the first failure is reported through Promise.all
+    let doneAt: number[]
+    try {
+      doneAt = await untilAborted(Promise.all(completions), controller.signal, `${name} agents`)
+    } finally {
+      clearTimeout(timer)
+    }
+    const after = network.counters()
+    const cpuUse = cpu.stop()
+    cpu = undefined
+    const appCounters = await runner.stop()
+    const hashes = await sha256Files(outputs)
+    const mismatched = network.agents.filter((_, i) => hashes[i] !== image.sha256).map((a) => a.name)
+    const delta = (node: string, key: 'txBytes' | 'rxBytes') => (after.get(node)?.[key] ?? 0) - (before.get(node)?.[key] ?? 0)
+    return systemResult(
+      {
+        completionS: doneAt.map((at) => Math.max(0, at - t0) / 1000),
+        seedBytes: delta(network.seed.name, 'txBytes'),
+        identical: mismatched.length === 0,
+        mismatched,
+        agentUploadBytes: Object.fromEntries(network.agents.map((a) => [a.name, delta(a.name, 'txBytes')])),
+        agentDownloadBytes: Object.fromEntries(network.agents.map((a) => [a.name, delta(a.name, 'rxBytes')])),
+        cpu: cpuUse,
+        ...(appCounters !== undefined && { appCounters }),
+      },
+      config.sizeBytes,
+      args.tStarS,
+    )
+  } catch (err) {
+    return failedResult(err, cpu?.stop())
+  } finally {
+    outer.removeEventListener('abort', onOuterAbort)
+    await runner.stop().catch(() => undefined)
+    await processes.stopAll('SIGKILL', 1000)
+    for (const path of outputs) rmSync(path, { force: true }) // GiBs of copies; logs stay
+  }
+}
+
+/** Fails early, with one clear message, when the machine cannot run the benchmark. */
+function preflight(config: BenchConfig): void {
+  if (process.getuid?.() !== 0) {
+    throw new BenchSetupError('the swarm benchmark needs root: it creates network namespaces, veth pairs and tc qdiscs')
+  }
+  runCommandSync(['ip', 'netns', 'list'])
+  const missing = ['ip', 'tc', ...config.systems.flatMap((s) => TOOLS[s])].filter((tool) => !onPath(tool))
+  if (missing.length > 0) {
+    throw new BenchSetupError(`missing tools: ${[...new Set(missing)].join(', ')} (Debian: apt-get install aria2 mktorrent opentracker curl iproute2)`)
+  }
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), fsConstants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}

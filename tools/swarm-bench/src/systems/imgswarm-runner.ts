@@ -1,0 +1,170 @@
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_PREPARE_TIMEOUT_MS, IMAGE_FILE_NAME, SEED_PORT } from '../constants.js'
+import { BenchSetupError, SystemRunError } from '../errors.js'
+import type { BenchNode } from '../network-plan.js'
+import type { BenchProcess } from '../processes.js'
+import type { AgentRun, AppCounters, SystemContext, SystemRunner } from '../system-runner.js'
+import { exitedEarly, pollUntil } from '../waiting.js'
+
+export interface ImgswarmRunnerInit {
+  /** The `imgswarm` CLI entry (a JS file run with this Node). */
+  cliPath: string
+  /** Seconds finished agents keep serving; they are stopped as soon as every agent is done. */
+  lingerS?: number
+}
+
+/** What `imgswarm seed --json` prints once serving. */
+export interface SeedAnnouncement {
+  manifest: string
+  publisher: string
+  addrs: string[]
+}
+
+/** Parses a stdout line as a JSON object, or undefined if it is not one. */
+export function parseJsonLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined
+  try {
+    const value: unknown = JSON.parse(line)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The seed's `{manifest, publisher, addrs}` line, if `line` is one. */
+export function parseSeedAnnouncement(line: string): SeedAnnouncement | undefined {
+  const o = parseJsonLine(line)
+  if (o === undefined || typeof o.manifest !== 'string' || typeof o.publisher !== 'string' || !Array.isArray(o.addrs)) return undefined
+  return { manifest: o.manifest, publisher: o.publisher, addrs: o.addrs.filter((a): a is string => typeof a === 'string') }
+}
+
+/** The numeric fields of a JSON object (the fetch command's counters). */
+export function numericFields(o: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => typeof e[1] === 'number'))
+}
+
+/** `node_modules/.bin/imgswarm` of the workspace this tool lives in, else the CLI's bin file. */
+export function defaultImgswarmCli(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const pkg = join(dir, 'package.json')
+    if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object)) break
+    const parent = dirname(dir)
+    if (parent === dir) throw new BenchSetupError('cannot find the workspace root to locate the imgswarm CLI; pass --imgswarm-cli')
+    dir = parent
+  }
+  const linked = join(dir, 'node_modules', '.bin', 'imgswarm')
+  return existsSync(linked) ? realpathSync(linked) : join(dir, 'apps', 'cli', 'bin', 'imgswarm.js')
+}
+
+/**
+ * imgswarm itself: `imgswarm seed` in the seed's namespace, `imgswarm fetch --peer <seed>` on every
+ * agent (they find each other by peer exchange) lingering until the benchmark stops them.
+ * Completion is a `{"event":"complete"}` JSON line, or else the output file appearing (the CLI
+ * writes it atomically, so it appears whole).
+ */
+export class ImgswarmRunner implements SystemRunner {
+  readonly name = 'imgswarm' as const
+  readonly #ctx: SystemContext
+  readonly #init: ImgswarmRunnerInit
+  #seedProcess: BenchProcess | undefined
+  #announcement: SeedAnnouncement | undefined
+  readonly #agents: { name: string; proc: BenchProcess; state: FetchState }[] = []
+
+  constructor(context: SystemContext, init: ImgswarmRunnerInit) {
+    this.#ctx = context
+    this.#init = init
+  }
+
+  async prepare(): Promise<void> {
+    const { image, seed, workDir, processes, signal } = this.#ctx
+    if (!existsSync(this.#init.cliPath)) throw new BenchSetupError(`imgswarm CLI not found at ${this.#init.cliPath}`)
+    const logFile = join(workDir, 'seed.log')
+    const proc = processes.spawnInNamespace('imgswarm seed', {
+      ns: seed.ns,
+      command: process.execPath,
+      args: [
+        this.#init.cliPath, 'seed', image.path, '--name', 'swarm-bench', '--version', '1',
+        '--data-dir', join(workDir, 'seed-data'), '--listen', `/ip4/${seed.ip}/tcp/${SEED_PORT}`, '--json',
+      ],
+      logFile,
+      onStdoutLine: (line) => {
+        this.#announcement ??= parseSeedAnnouncement(line)
+      },
+    })
+    this.#seedProcess = proc
+    await pollUntil(() => this.#announcement, {
+      what: 'imgswarm seed to print its manifest',
+      signal,
+      intervalMs: 100,
+      timeoutMs: DEFAULT_PREPARE_TIMEOUT_MS,
+      failure: exitedEarly(proc, logFile),
+    })
+  }
+
+  startAgent(agent: BenchNode): AgentRun {
+    const { seed, workDir, processes, signal } = this.#ctx
+    const seen = this.#announcement
+    if (seen === undefined) throw new SystemRunError('imgswarm agents started before the seed served')
+    const seedAddr = seen.addrs.find((a) => a.startsWith(`/ip4/${seed.ip}/`)) ?? seen.addrs[0]
+    if (seedAddr === undefined) throw new SystemRunError('imgswarm seed printed no address')
+    const dir = join(workDir, agent.name)
+    mkdirSync(dir)
+    const outPath = join(dir, IMAGE_FILE_NAME)
+    const logFile = join(dir, 'fetch.log')
+    const state: FetchState = {}
+    const proc = processes.spawnInNamespace(`imgswarm fetch on ${agent.name}`, {
+      ns: agent.ns,
+      command: process.execPath,
+      args: [
+        this.#init.cliPath, 'fetch', '--peer', seedAddr, '--manifest', seen.manifest, '--trust', seen.publisher,
+        '--out', outPath, '--data-dir', join(dir, 'data'), '--listen', `/ip4/${agent.ip}/tcp/${SEED_PORT}`,
+        '--linger', String(this.#init.lingerS ?? 86_400), '--json',
+      ],
+      logFile,
+      onStdoutLine: (line, at) => {
+        const o = parseJsonLine(line)
+        if (o === undefined) return
+        state.last = o
+        if (o.event === 'complete') state.completedAt ??= at
+      },
+    })
+    this.#agents.push({ name: agent.name, proc, state })
+    const completed = pollUntil(() => state.completedAt ?? (fileExists(outPath) ? Date.now() : undefined), {
+      what: `${agent.name} to complete`,
+      signal,
+      failure: exitedEarly(proc, logFile),
+    })
+    return { agent, outPath, completed }
+  }
+
+  /** SIGTERM ends the agents' linger; each then prints its final counters line and exits. */
+  async stop(): Promise<AppCounters> {
+    await Promise.all(this.#agents.map((a) => a.proc.stop('SIGTERM')))
+    await this.#seedProcess?.stop('SIGTERM')
+    const counters: AppCounters = {}
+    for (const a of this.#agents) if (a.state.last !== undefined) counters[a.name] = numericFields(a.state.last)
+    return counters
+  }
+}
+
+/** What an agent's stdout told so far: its latest JSON line and when it said it was complete. */
+interface FetchState {
+  last?: Record<string, unknown>
+  completedAt?: number
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+export const imgswarmRunnerFactory =
+  (init: ImgswarmRunnerInit) =>
+  (context: SystemContext): SystemRunner =>
+    new ImgswarmRunner(context, init)
