@@ -16,6 +16,8 @@ export interface ChunkFileOptions {
   readBlockSize?: number
   /** Worker threads hashing chunks (default DEFAULT_HASH_WORKERS). */
   hashWorkers?: number
+  /** Blocks held in memory at once, at least 4 (default DEFAULT_READ_SLOTS). */
+  readSlots?: number
 }
 
 /** A chunk whose digest is still being computed. */
@@ -28,7 +30,7 @@ interface PendingChunk {
 /**
  * Cuts a file into content-defined chunks and hashes them: the ordered chunks covering the file
  * contiguously, each with its CID. The file is streamed in blocks through a fixed set of buffers
- * (DEFAULT_READ_SLOTS × (readBlockSize + maxSize), about 36 MiB by default), never held whole.
+ * (DEFAULT_READ_SLOTS × (readBlockSize + maxSize), 40 MiB by default), never held whole.
  *
  * Three things overlap: the next blocks are read (libuv threadpool) while the main thread finds
  * boundaries with the wasm gear scan, and worker threads hash the chunks already found, reading
@@ -49,6 +51,10 @@ export async function chunkFile(
   if (!Number.isSafeInteger(hashWorkers) || hashWorkers < 1 || hashWorkers > 64) {
     throw new InvalidInputError(`hashWorkers must be an integer from 1 to 64, got ${hashWorkers}`)
   }
+  const readSlots = options.readSlots ?? DEFAULT_READ_SLOTS
+  if (!Number.isSafeInteger(readSlots) || readSlots < 4 || readSlots > 64) {
+    throw new InvalidInputError(`readSlots must be an integer from 4 to 64, got ${readSlots}`)
+  }
   options.signal?.throwIfAborted()
 
   let file: FileHandle
@@ -60,7 +66,7 @@ export async function chunkFile(
   try {
     const stat = await file.stat()
     if (!stat.isFile()) throw new InvalidInputError(`input ${path} is not a regular file`)
-    return await cutAndHash(file, path, chunking, { ...options, blockSize, hashWorkers })
+    return await cutAndHash(file, path, chunking, { ...options, blockSize, hashWorkers, readSlots })
   } finally {
     await file.close()
   }
@@ -70,13 +76,13 @@ async function cutAndHash(
   file: FileHandle,
   path: string,
   chunking: ChunkingParams,
-  options: ChunkFileOptions & { blockSize: number; hashWorkers: number },
+  options: ChunkFileOptions & { blockSize: number; hashWorkers: number; readSlots: number },
 ): Promise<ChunkRef[]> {
   const { blockSize, signal, onProgress } = options
   const { maxSize } = chunking
   // Each slot: maxSize bytes for the carried start of a chunk, then one block of the file.
   const slotSize = maxSize + blockSize
-  const slotCount = DEFAULT_READ_SLOTS
+  const slotCount = options.readSlots
   const readAhead = slotCount - 2 // never into the slot being cut nor the one carried from
   const scanner = new WasmGearScanner(slotCount * slotSize)
   const memory = scanner.bytes

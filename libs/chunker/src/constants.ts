@@ -34,7 +34,7 @@ export const NORMALIZATION_LEVEL = 2
 export const MIN_CHUNK_SIZE_LIMIT = 64
 
 /** `chunkFile` reads the file in blocks of this many bytes. */
-export const DEFAULT_READ_BLOCK_SIZE = 8 * 1024 * 1024
+export const DEFAULT_READ_BLOCK_SIZE = 4 * 1024 * 1024
 
 /**
  * `chunkFile` hashes on worker threads while the main thread finds boundaries: one per spare
@@ -44,5 +44,10 @@ export const DEFAULT_READ_BLOCK_SIZE = 8 * 1024 * 1024
  */
 export const DEFAULT_HASH_WORKERS = Math.max(1, Math.min(3, availableParallelism() - 1))
 
-/** Blocks `chunkFile` keeps in memory at once (being read, scanned or hashed). At least 4. */
-export const DEFAULT_READ_SLOTS = 4
+/**
+ * Blocks `chunkFile` keeps in memory at once (being read, cut or hashed), each with room for
+ * a chunk carried over from the block before: 8 × (4 + 1) MiB = 40 MiB by default. Six blocks
+ * queued ahead of the hash workers keep them busy when the scheduler is slow to run the main
+ * thread (on a loaded machine); at least 4.
+ */
+export const DEFAULT_READ_SLOTS = 8

@@ -2,7 +2,7 @@
 //
 // Publishing throughput: the publish steps (chunk + hash, then whatever PUBLISH_STEPS adds) on a
 // file of random bytes, against `sha256sum` of the same file in the same run, warm page cache,
-// median of --runs runs each. Also shows node:crypto's sha256 on one thread, the ceiling of a
+// median of --runs interleaved rounds. Also shows node:crypto's sha256 on one thread, a
 // hash-only pass in this process. JSON: {"publishMBps":…,"sha256sumMBps":…, …}.
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -96,13 +96,19 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
   const file = values.file ?? (await randomFile(parseSize(values.size)))
   const size = (await stat(file)).size
-  console.log(`publish benchmark: ${file} (${formatBytes(size)}), median of ${runs} runs, warm cache`)
+  console.log(`publish benchmark: ${file} (${formatBytes(size)}), median of ${runs} interleaved rounds, warm cache`)
 
   await sha256sum(file) // untimed: warms the page cache for everything below
-  const sumTimes = await timeRuns(runs, () => sha256sum(file))
-  const nodeTimes = await timeRuns(runs, () => nodeSha256(file))
+  // Rounds interleave the three measurements, so load from other processes drifting over the
+  // run weighs on all of them alike.
+  const sumTimes: number[] = []
+  const nodeTimes: number[] = []
   const results: PublishTimings[] = []
-  for (let i = 0; i < runs; i++) results.push(await publishOnce(file, size))
+  for (let round = 0; round < runs; round++) {
+    sumTimes.push(...(await timeRuns(1, () => sha256sum(file))))
+    nodeTimes.push(...(await timeRuns(1, () => nodeSha256(file))))
+    results.push(await publishOnce(file, size))
+  }
 
   const chunks = results[0].chunks
   const publishMBps = mbps(size, median(results.map((r) => r.total)))
