@@ -10,6 +10,7 @@ import type { ManifestMessage } from './manifest-messages.js'
 import { decodeMessage, encodeMessage, encodeMessageParts } from './messages.js'
 import type { WireMessage } from './messages.js'
 import * as pb from './pb/messages.js'
+import { patternBytes } from './spec-helpers.js'
 
 const manifest = CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode('manifest')))
 
@@ -17,18 +18,6 @@ function bitfield(length: number, set: number[]): Bitfield {
   const b = new Bitfield(length)
   for (const i of set) b.set(i)
   return b
-}
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
 }
 
 const samples: WireMessage[] = [
@@ -46,8 +35,8 @@ const samples: WireMessage[] = [
   { type: 'have', indices: [] },
   { type: 'request', indices: [3, 1, 4, 1, 5] },
   { type: 'cancel', indices: [9] },
-  { type: 'chunk', index: 0, bytes: randomBytes(1000, 1) },
-  { type: 'chunk', index: 3_999_999, bytes: randomBytes(4 * 1024 * 1024, 2) },
+  { type: 'chunk', index: 0, bytes: patternBytes(1000, 1) },
+  { type: 'chunk', index: 3_999_999, bytes: patternBytes(4 * 1024 * 1024, 2) },
   { type: 'chunk', index: 7, bytes: new Uint8Array(0) },
   { type: 'reject', index: 2, reason: 'not-have' },
   { type: 'reject', index: 0, reason: 'busy' },
@@ -88,7 +77,7 @@ function expectMalformed(frame: Uint8Array, pattern: RegExp, limits = DEFAULT_WI
 }
 
 describe('chunk protocol codec', () => {
-  it.each(samples.map((m) => [m.type, m]))('round-trips %s', (_type, msg) => {
+  it.each(samples.map((m) => [m.type, m] as const))('round-trips %s', (_type, msg) => {
     const decoded = decodeMessage(encodeMessage(msg))
     expect(normalise(decoded)).toEqual(normalise(msg))
   })
@@ -102,16 +91,16 @@ describe('chunk protocol codec', () => {
       [3_999_999, 256 * 1024],
       [2 ** 32 - 1, 4 * 1024 * 1024],
     ]) {
-      const bytes = randomBytes(size, index + 7)
+      const bytes = patternBytes(size, index + 7)
       const parts = encodeMessageParts({ type: 'chunk', index, bytes }, wireLimits({ maxChunkCount: 2 ** 32 }))
-      expect(Buffer.compare(parts.subarray(), envelope({ chunk: { index, data: bytes } }))).toBe(0)
+      expect(Buffer.compare(parts.subarray(), envelope({ chunk: { index, data: bytes as Uint8Array<ArrayBuffer> } }))).toBe(0)
       if (size > 0) expect(parts.get(parts.byteLength - 1)).toBe(bytes[size - 1])
       if (size > 0) expect([...parts].at(-1)).toBe(bytes) // the payload itself is the last part
     }
   })
 
   it('decodes a Chunk payload as a view into the frame', () => {
-    const frame = encodeMessage({ type: 'chunk', index: 4, bytes: randomBytes(4096, 3) })
+    const frame = encodeMessage({ type: 'chunk', index: 4, bytes: patternBytes(4096, 3) })
     const msg = decodeMessage(frame)
     expect(msg.type).toBe('chunk')
     expect((msg as { bytes: Uint8Array }).bytes.buffer).toBe(frame.buffer)
@@ -217,11 +206,11 @@ describe('chunk protocol codec', () => {
     for (let i = 0; i < 20_000; i++) {
       let input: Uint8Array
       if (i % 2 === 0) {
-        input = randomBytes(i % 97, i + 1)
+        input = patternBytes(i % 97, i + 1)
       } else {
         // flip a few bytes of a valid frame: exercises the inner decoders, not just the envelope
         input = Uint8Array.from(valid[i % valid.length])
-        const noise = randomBytes(6, i)
+        const noise = patternBytes(6, i)
         for (let k = 0; k < 3; k++) input[noise[k] % input.length] ^= noise[k + 3] | 1
       }
       try {
@@ -238,11 +227,11 @@ describe('chunk protocol codec', () => {
 describe('manifest protocol codec', () => {
   const messages: ManifestMessage[] = [
     { type: 'get-manifest', cid: manifest },
-    { type: 'manifest', bytes: randomBytes(5000, 9) },
+    { type: 'manifest', bytes: patternBytes(5000, 9) },
     { type: 'reject', reason: 'not-found' },
   ]
 
-  it.each(messages.map((m) => [m.type, m]))('round-trips %s', (_type, msg) => {
+  it.each(messages.map((m) => [m.type, m] as const))('round-trips %s', (_type, msg) => {
     const decoded = decodeManifestMessage(encodeManifestMessage(msg))
     if (msg.type === 'get-manifest') expect(decoded).toEqual({ type: 'get-manifest', cid: msg.cid })
     else expect(decoded).toEqual(msg)
@@ -260,7 +249,7 @@ describe('manifest protocol codec', () => {
     expect(() => decodeManifestMessage(Uint8Array.from([(4 << 3) | 2, 0]))).toThrow(/unknown manifest protocol message type/)
     for (let i = 0; i < 5000; i++) {
       try {
-        decodeManifestMessage(randomBytes(i % 50, i + 11))
+        decodeManifestMessage(patternBytes(i % 50, i + 11))
       } catch (err) {
         expect(err).toBeInstanceOf(ProtocolError)
       }
