@@ -32,7 +32,7 @@ export {
   startRollout,
   type RolloutInit,
 } from './rollout-lifecycle.js'
-export { deriveNodeState, reconcile, type ReconcileResult, type ReportLookup } from './reconcile.js'
+export { deriveNodeState, reconcile, type ReconcileOptions, type ReconcileResult, type ReportLookup } from './reconcile.js'
 export { desiredByRollout, resolveDesired, type DesiredImage } from './desired-image.js'
 export { emptyCounts, summarizeRollout, type NodeStateCounts, type RolloutSummary, type WaveSummary } from './summary.js'
 export { recordEvent } from './history.js'

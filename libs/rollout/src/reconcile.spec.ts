@@ -78,6 +78,20 @@ describe('reconcile', () => {
     expect(r.events.map((e) => e.type)).toEqual(['created', 'started', 'wave-started', 'wave-started', 'completed'])
   })
 
+  it('applies only the named reports when asked (a heartbeat), but still starts the next wave in full', () => {
+    let r = rollout()
+    const [w1, w2] = [r.waves[0].nodeIds, r.waves[1].nodeIds]
+    const fleet = new Fleet().set(NODES, activeV2)
+    r = reconcile(r, fleet.lookup, now(), { only: [w1[0], 'not-in-rollout'] }).state
+    expect(w1.map((id) => r.nodes[id].state)).toEqual(['active', 'pending', 'pending'])
+    expect(reconcile(r, fleet.lookup, now(), { only: [w1[0]] }).changed).toBe(false)
+    r = reconcile(r, fleet.lookup, now(), { only: [w1[1]] }).state
+    r = reconcile(r, fleet.lookup, now(), { only: [w1[2]] }).state
+    // the wave-2 nodes' reports are read as their wave starts: already active, so it completes
+    expect(r.status).toBe('completed')
+    expect(w2.every((id) => r.nodes[id].state === 'active')).toBe(true)
+  })
+
   it('moves through waves at once when nodes already run the image', () => {
     const fleet = new Fleet().set(NODES, activeV2)
     const r = reconcile(rollout('1,3,100%'), fleet.lookup, now()).state

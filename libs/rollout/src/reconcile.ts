@@ -7,6 +7,11 @@ import type { NodeReport, NodeRolloutState, RolloutNode, RolloutState } from './
 /** Latest report of each node, by node id. */
 export type ReportLookup = (nodeId: string) => NodeReport | undefined
 
+export interface ReconcileOptions {
+  /** Apply the reports of these nodes only (e.g. the one that just sent a heartbeat). */
+  only?: readonly string[]
+}
+
 export interface ReconcileResult {
   state: RolloutState
   /** False when nothing changed: the caller need not store anything. */
@@ -22,19 +27,24 @@ const HALT_REASONS_SHOWN = 5
  * threshold, or starts its next wave once every node of the current wave has settled (active or
  * failed), or completes after the last. Pure: call it on heartbeats, on start-up and on a timer.
  */
-export function reconcile(state: RolloutState, reports: ReportLookup, now: string): ReconcileResult {
+export function reconcile(state: RolloutState, reports: ReportLookup, now: string, options: ReconcileOptions = {}): ReconcileResult {
   // A pending rollout has reached no node; an aborted one is a record and no longer follows them.
   if (state.status === 'pending' || state.status === 'aborted') return { state, changed: false }
+  const ids = options.only?.filter((id) => Object.hasOwn(state.nodes, id)) ?? Object.keys(state.nodes)
+  // Most heartbeats change nothing: find that out before copying the state.
+  if (!ids.some((id) => reportChanges(state.nodes[id], reports(id))) && !(state.status === 'running' && canMove(state))) {
+    return { state, changed: false }
+  }
   const next = structuredClone(state)
   let changed = false
-  for (const node of Object.values(next.nodes)) changed = applyReport(next, node, reports(node.nodeId), now) || changed
+  for (const id of ids) changed = applyReport(next, next.nodes[id], reports(id), now) || changed
   if (next.status === 'running') changed = advance(next, reports, now) || changed
   if (!changed) return { state, changed: false }
   next.updatedAt = now
   return { state: next, changed: true }
 }
 
-/** What a report says of a node with respect to its target; undefined when it says nothing new. */
+/** A node's state and failure reason with respect to its target, given its latest report. */
 export function deriveNodeState(node: RolloutNode, report: NodeReport): { state: NodeRolloutState; reason?: string } {
   const target = node.target
   if (target === undefined || target === null) return { state: node.state, reason: node.reason }
@@ -50,6 +60,26 @@ export function deriveNodeState(node: RolloutNode, report: NodeReport): { state:
   // agent works on the target again; work in progress falls back to pending.
   if (node.state === 'active' || node.state === 'failed') return { state: node.state, reason: node.reason }
   return { state: 'pending' }
+}
+
+function reportChanges(node: RolloutNode, report: NodeReport | undefined): boolean {
+  if (report === undefined || node.target === undefined) return false
+  const derived = deriveNodeState(node, report)
+  return derived.state !== node.state || derived.reason !== node.reason
+}
+
+/** Whether a running rollout would halt or advance as it stands. */
+function canMove(state: RolloutState): boolean {
+  let started = 0
+  let failed = 0
+  for (const wave of state.waves.slice(0, state.currentWave + 1)) {
+    for (const id of wave.nodeIds) {
+      started++
+      if (state.nodes[id].state === 'failed') failed++
+    }
+  }
+  if (exceedsThreshold(state.maxFailures, failed, started)) return true
+  return state.waves[state.currentWave].nodeIds.every((id) => isSettled(state.nodes[id]))
 }
 
 function applyReport(state: RolloutState, node: RolloutNode, report: NodeReport | undefined, now: string): boolean {

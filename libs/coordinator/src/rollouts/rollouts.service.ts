@@ -115,7 +115,7 @@ export class RolloutsService {
   async onNodeReport(nodeId: string): Promise<void> {
     const nodes = await this.nodeMap()
     for (const state of await this.rollouts.list()) {
-      if (Object.hasOwn(state.nodes, nodeId)) await this.reconcileOne(state, nodes)
+      if (Object.hasOwn(state.nodes, nodeId)) await this.reconcileOne(state, nodes, [nodeId])
     }
   }
 
@@ -134,9 +134,9 @@ export class RolloutsService {
     return resolveDesired(await this.rollouts.list(), nodeId)
   }
 
-  private async reconcileOne(state: RolloutState, nodes: ReadonlyMap<string, NodeRecord>): Promise<boolean> {
+  private async reconcileOne(state: RolloutState, nodes: ReadonlyMap<string, NodeRecord>, only?: string[]): Promise<boolean> {
     const before = state.status
-    const { state: next, changed } = reconcile(state, lookup(nodes), this.clock.now().toISOString())
+    const { state: next, changed } = reconcile(state, lookup(nodes), this.clock.now().toISOString(), { only })
     if (!changed) return false
     await this.rollouts.save(next.id, next, { sync: next.status !== before })
     if (next.status !== before) this.logger.log(`${next.id}: ${before} -> ${next.status}`)
