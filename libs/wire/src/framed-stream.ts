@@ -40,6 +40,7 @@ export class FramedStream {
   private wakeSource?: () => void
   private readonly frames: AsyncGenerator<Uint8ArrayList, void, unknown>
   private pendingFrame?: Promise<IteratorResult<Uint8ArrayList, void>>
+  private reading = false
   private failure?: Error
 
   constructor(stream: Stream, init: FramedStreamInit) {
@@ -63,14 +64,21 @@ export class FramedStream {
   /**
    * The next frame, or undefined once the peer closed its side cleanly between frames. A read
    * abandoned through `signal` loses nothing: the next read returns the frame it was waiting for.
+   * One read at a time (a second concurrent read throws InvalidInputError).
    */
   async read(options: AbortOptions = {}): Promise<Uint8ArrayList | undefined> {
     if (this.failure !== undefined) throw this.failure
+    if (this.reading) throw new InvalidInputError(`concurrent reads on ${this.describe()}: read one frame at a time`)
     options.signal?.throwIfAborted()
     this.pendingFrame ??= this.pull()
-    const result = await raceSignal(this.pendingFrame, options.signal)
-    this.pendingFrame = undefined
-    return result.done === true ? undefined : result.value
+    this.reading = true
+    try {
+      const result = await raceSignal(this.pendingFrame, options.signal)
+      this.pendingFrame = undefined
+      return result.done === true ? undefined : result.value
+    } finally {
+      this.reading = false
+    }
   }
 
   /** Sends one frame; resolves when the stream can take more (backpressure). */

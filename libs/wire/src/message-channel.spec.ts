@@ -177,13 +177,15 @@ describe('MessageChannel over real libp2p (TCP + Noise + yamux on 127.0.0.1)', (
     await goodSession(connection)
   })
 
-  it('a read abandoned through its signal loses nothing', async () => {
+  it('a read abandoned through its signal loses nothing; reads do not overlap', async () => {
     const received = deferred<Stream>()
     await server.handle('/imgswarm-test/quiet/1.0.0', (stream) => received.resolve(stream))
     const channel = new MessageChannel(await connection.newStream('/imgswarm-test/quiet/1.0.0'))
     const serverChannel = new MessageChannel(await received.promise)
     const quiet = AbortSignal.timeout(100)
-    await expect(serverChannel.read({ signal: quiet })).rejects.toMatchObject({ name: 'TimeoutError' })
+    const first = serverChannel.read({ signal: quiet })
+    await expect(serverChannel.read()).rejects.toThrow(/concurrent reads/) // one reader at a time
+    await expect(first).rejects.toMatchObject({ name: 'TimeoutError' })
     await channel.send({ type: 'hello', manifest, bitfield: haves(CHUNKS, []), seed: true })
     const msg = await serverChannel.read({ signal: AbortSignal.timeout(30_000) })
     expect(msg?.type === 'hello' && msg.seed).toBe(true)
