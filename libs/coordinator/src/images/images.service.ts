@@ -52,6 +52,7 @@ export class ImagesService implements OnApplicationBootstrap {
     const { manifest } = signed
     await this.checkNoConflict(manifest.name, manifest.version, cid)
     const existing = await this.images.get(cid)
+    const sourcePath = request.sourcePath ?? existing?.sourcePath
     const record: ImageRecord = {
       name: manifest.name,
       version: manifest.version,
@@ -62,7 +63,7 @@ export class ImagesService implements OnApplicationBootstrap {
       createdAt: manifest.createdAt,
       registeredAt: existing?.registeredAt ?? this.clock.now().toISOString(),
       manifest: Buffer.from(bytes).toString('base64'),
-      ...((request.sourcePath ?? existing?.sourcePath) === undefined ? {} : { sourcePath: request.sourcePath ?? existing?.sourcePath }),
+      ...(sourcePath === undefined ? {} : { sourcePath }),
       seeds: request.seeds?.map((s) => ({ peerId: s.peerId, addrs: [...s.addrs] })) ?? existing?.seeds ?? [],
     }
     // Seeding can take a while (the seed may index the file): outside the store lock.
