@@ -7,6 +7,8 @@ import { seedCommand } from './commands/seed.js'
 const program = new Command('imgswarm')
   .description('peer-to-peer distribution of large golden images')
   .version('0.1.0')
+  // program options only before the subcommand: `seed --version 2026.11` is the image version
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride()
   .addCommand(seedCommand())

@@ -16,6 +16,8 @@ export interface HostInit {
   announce?: string[]
   /** Discover peers on the LAN with mDNS. */
   mdns?: boolean
+  /** Peers refused at connection time (banned for sending corrupt chunks). */
+  isBanned?: (peerId: string) => boolean
 }
 
 /**
@@ -42,6 +44,10 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
     ],
     peerDiscovery: init.mdns === true ? [mdns()] : [],
     connectionManager: { maxConnections: 512 },
+    connectionGater: {
+      denyDialPeer: (peerId) => init.isBanned?.(peerId.toString()) ?? false,
+      denyInboundEncryptedConnection: (peerId) => init.isBanned?.(peerId.toString()) ?? false,
+    },
     services: { identify: identify() },
   })
 }

@@ -29,7 +29,9 @@ if (mode === 'serve') {
     await stream.close()
   })
   process.stdout.write(`${host.getMultiaddrs()[0].toString()}\n`)
-  process.on('SIGTERM', () => void host.stop().then(() => process.exit(0)))
+  process.on('SIGTERM', () => {
+    void Promise.resolve(host.stop()).then(() => process.exit(0))
+  })
 } else if (mode === 'pull') {
   const stream = await host.dialProtocol(multiaddr(arg), PROTOCOL)
   const start = process.hrtime.bigint()

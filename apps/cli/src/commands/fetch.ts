@@ -62,7 +62,7 @@ export function fetchCommand(): Command {
         const image = manifest.manifest
         logger.info(`${image.name} ${image.version}: ${formatBytes(image.size)} in ${image.chunks.length} chunks`)
 
-        const transfer = await node.download(opts.manifest, { out: resolve(opts.out) })
+        const transfer = await node.download(opts.manifest, manifest, { out: resolve(opts.out) })
         const display = createProgressDisplay({ tty: process.stderr.isTTY === true, logger, label: image.name })
         const timer = setInterval(() => display.update(transfer.progress()), 200)
         try {

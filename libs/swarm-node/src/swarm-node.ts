@@ -1,0 +1,391 @@
+import '@imgswarm/core/polyfills'
+import { NotFoundError, type SignedManifest } from '@imgswarm/core'
+import { ChunkStore, partialPathFor, type ImageSource } from '@imgswarm/chunk-store'
+import { openManifest, parseManifestCid, type PublisherKey } from '@imgswarm/manifest'
+import {
+  CHUNK_PROTOCOL,
+  MANIFEST_PROTOCOL,
+  MessageChannel,
+  fetchManifest,
+  handleManifestStream,
+  type PeerAddresses,
+} from '@imgswarm/wire'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+import { pino, type Logger } from 'pino'
+import {
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MANIFEST_TIMEOUT_MS,
+  DEFAULT_MAX_PEERS,
+} from './constants.js'
+import { NoPeersError } from './errors.js'
+import { ImageSwarm } from './image-swarm.js'
+import { ImageTransfer, ImageServer, type TransferInit } from './image-transfer.js'
+import { createHost } from './libp2p-host.js'
+import { loadOrCreatePeerKey } from './peer-identity.js'
+import { buildManifest, type PublishedImage } from './publish.js'
+
+export interface SwarmNodeInit {
+  /** Holds the node identity, the level metadata and (for downloads) the resume state. */
+  dataDir: string
+  listen?: string[]
+  announce?: string[]
+  mdns?: boolean
+  /** Labels such as `site=plant-3`; `site` steers peer preference. */
+  labels?: Record<string, string>
+  /** Upload cap in bytes per second (whole node). */
+  uploadRateBps?: number
+  /** Download cap in bytes per second (whole node). */
+  downloadRateBps?: number
+  maxPeers?: number
+  logger?: Logger
+  /** Scheduler and store tunables passed through to each transfer (tests, benchmarks). */
+  transfer?: Partial<TransferInit>
+}
+
+export interface FetchManifestResult {
+  manifest: SignedManifest
+  bytes: Uint8Array
+}
+
+/** Upload counters of the whole node. */
+export interface UploadStats {
+  bytesUploaded: number
+  chunksUploaded: number
+}
+
+interface HostedImage {
+  swarm: ImageSwarm
+  server: ImageServer
+  source: ImageSource
+  transfer?: ImageTransfer
+}
+
+/**
+ * An imgswarm node: a libp2p host serving `/imgswarm/manifest/1.0.0` and `/imgswarm/chunks/1.0.0`,
+ * a chunk store on disk, and for each image it holds an image swarm with an uploader (every node
+ * serves what it has verified) and, while fetching, a downloader. Seeds, agents and the
+ * coordinator's embedded seed are all this class.
+ */
+export class SwarmNode {
+  readonly store: ChunkStore
+  private readonly host: Libp2p
+  private readonly log: Logger
+  private readonly images = new Map<string, HostedImage>()
+  private readonly dialing = new Set<string>()
+  private started = false
+
+  private constructor(
+    private readonly init: SwarmNodeInit,
+    store: ChunkStore,
+    host: Libp2p,
+    log: Logger,
+    /** Shared with the connection gater, which refuses banned peers' connections. */
+    private readonly banned: Map<string, string>,
+  ) {
+    this.store = store
+    this.host = host
+    this.log = log
+  }
+
+  static async create(init: SwarmNodeInit): Promise<SwarmNode> {
+    const log = init.logger ?? pino({ level: 'silent' })
+    const privateKey = await loadOrCreatePeerKey(init.dataDir)
+    const store = await ChunkStore.open(init.dataDir)
+    const banned = new Map<string, string>()
+    let host: Libp2p
+    try {
+      host = await createHost({
+        privateKey,
+        listen: init.listen,
+        announce: init.announce,
+        mdns: init.mdns,
+        isBanned: (peer) => banned.has(peer),
+      })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    return new SwarmNode(init, store, host, log, banned)
+  }
+
+  get peerId(): string {
+    return this.host.peerId.toString()
+  }
+
+  /** Dialable addresses of this node, each ending in /p2p/<peer id>. */
+  addrs(): string[] {
+    return this.host.getMultiaddrs().map((a) => a.toString())
+  }
+
+  get site(): string | undefined {
+    return this.init.labels?.site
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    await this.host.start()
+    await this.host.handle(MANIFEST_PROTOCOL, (stream) => this.onManifestStream(stream), { maxInboundStreams: 32 })
+    await this.host.handle(CHUNK_PROTOCOL, (stream, connection) => this.onChunkStream(stream, connection), {
+      maxInboundStreams: 64,
+    })
+    this.host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))
+    this.host.addEventListener('peer:discovery', (evt) => {
+      // mDNS: dial LAN peers, sessions follow for every image we are fetching
+      const addrs = evt.detail.multiaddrs.map((a) => a.toString())
+      if (addrs.length > 0 && this.wantsPeers()) void this.dialPeer({ id: evt.detail.id.toString(), addrs })
+    })
+    this.started = true
+    this.log.debug({ peer: this.peerId, addrs: this.addrs() }, 'node started')
+  }
+
+  async stop(): Promise<void> {
+    for (const image of this.images.values()) {
+      image.transfer?.stop()
+      image.server.stop()
+      await image.swarm.stop()
+    }
+    if (this.started) await this.host.stop()
+    for (const image of this.images.values()) await image.source.close().catch(() => {})
+    this.images.clear()
+    await this.store.close()
+    this.started = false
+  }
+
+  // ---- publishing and serving -----------------------------------------------------------
+
+  /** Chunks and signs `path`, records the manifest, and serves the image from that file. */
+  async publish(path: string, init: { name: string; version: string; key: PublisherKey }): Promise<PublishedImage> {
+    const published = await buildManifest(path, init)
+    await this.store.putManifest(published.cid, published.bytes)
+    const source = await this.store.openSeed(published.cid, published.manifest.manifest, path)
+    this.host_(published.cid, published.manifest, source, true)
+    return published
+  }
+
+  /** Serves an image already in the store (e.g. a seed restarted on the same data dir). */
+  async serveStored(cid: string, trusted: Iterable<string>): Promise<void> {
+    if (this.images.has(cid)) return
+    const bytes = await this.store.getManifest(cid)
+    const record = await this.store.image(cid)
+    if (bytes === undefined || record === undefined || record.state !== 'complete') {
+      throw new NotFoundError(`no complete image ${cid} in ${this.init.dataDir}`)
+    }
+    const manifest = openManifest(bytes, { expectedCid: parseManifestCid(cid), trusted: [...trusted] })
+    const source =
+      record.origin === 'seed'
+        ? await this.store.openSeed(cid, manifest.manifest, record.path)
+        : await this.store.openDownload(cid, manifest.manifest, record.partialPath ?? partialPathFor(record.path))
+    this.host_(cid, manifest, source, record.origin === 'seed')
+  }
+
+  // ---- fetching -------------------------------------------------------------------------
+
+  /** Dials peers; returns how many answered. */
+  async connect(addrs: readonly string[]): Promise<number> {
+    const results = await Promise.allSettled(
+      addrs.map(async (a) => {
+        const conn = await this.host.dial(multiaddr(a), { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
+        return conn
+      }),
+    )
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'rejected') this.log.warn({ addr: addrs[i], err: (r.reason as Error).message }, 'peer unreachable')
+    }
+    return results.filter((r) => r.status === 'fulfilled').length
+  }
+
+  /**
+   * Gets a manifest by CID from the store or from connected peers, and accepts it only if its
+   * bytes hash to the CID and it is signed by a trusted publisher.
+   */
+  async fetchManifest(cidText: string, opts: { trusted: Iterable<string>; timeoutMs?: number }): Promise<FetchManifestResult> {
+    const cid = parseManifestCid(cidText)
+    const trusted = [...opts.trusted]
+    const local = await this.store.getManifest(cid.toString())
+    if (local !== undefined) return { manifest: openManifest(local, { expectedCid: cid, trusted }), bytes: local }
+
+    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_MANIFEST_TIMEOUT_MS)
+    const failures: string[] = []
+    const connections = this.host.getConnections()
+    if (connections.length === 0) throw new NoPeersError(`cannot fetch manifest ${cid}: no peer is connected`)
+    for (const conn of connections) {
+      if (Date.now() > deadline) break
+      try {
+        const bytes = await fetchManifest(conn, cid, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) })
+        const manifest = openManifest(bytes, { expectedCid: cid, trusted })
+        await this.store.putManifest(cid.toString(), bytes)
+        return { manifest, bytes }
+      } catch (err) {
+        // trust and signature failures are final: another peer's copy has the same bytes
+        if (isFinalManifestError(err)) throw err
+        failures.push(`${conn.remotePeer.toString().slice(-8)}: ${(err as Error).message}`)
+      }
+    }
+    throw new NotFoundError(`no connected peer could provide manifest ${cid} (${failures.join('; ')})`)
+  }
+
+  /**
+   * Fetches the image named by `cid` into `out`, resuming from whatever was verified before,
+   * and serving peers meanwhile. `manifest` is the verified manifest from `fetchManifest`.
+   */
+  async download(cidText: string, manifest: SignedManifest, opts: { out: string }): Promise<ImageTransfer> {
+    const cid = parseManifestCid(cidText).toString()
+    const download = await this.store.openDownload(cid, manifest.manifest, partialPathFor(opts.out), {
+      flushChunks: this.init.transfer?.flushChunks,
+      flushIntervalMs: this.init.transfer?.flushIntervalMs,
+    })
+    const hosted = this.host_(cid, manifest, download, false)
+    const transfer = new ImageTransfer({
+      ...this.init.transfer,
+      swarm: hosted.swarm,
+      download,
+      manifest: manifest.manifest,
+      out: opts.out,
+      site: this.site,
+      downloadRateBps: this.init.downloadRateBps,
+      log: this.log,
+    })
+    hosted.transfer = transfer
+    transfer.start()
+    // open sessions with every peer we are already connected to
+    for (const conn of this.host.getConnections()) void hosted.swarm.openSession(conn)
+    return transfer
+  }
+
+  uploadStats(): UploadStats {
+    let bytesUploaded = 0
+    let chunksUploaded = 0
+    for (const image of this.images.values()) {
+      const s = image.server.stats()
+      bytesUploaded += s.bytesUploaded
+      chunksUploaded += s.chunksUploaded
+    }
+    return { bytesUploaded, chunksUploaded }
+  }
+
+  /** Number of peers with an open session, over all images. */
+  peerCount(): number {
+    const peers = new Set<string>()
+    for (const image of this.images.values()) for (const s of image.swarm.sessionInfo()) peers.add(s.peer)
+    return peers.size
+  }
+
+  isBanned(peer: string): boolean {
+    return this.banned.has(peer)
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private host_(cid: string, manifest: SignedManifest, source: ImageSource, seed: boolean): HostedImage {
+    const existing = this.images.get(cid)
+    if (existing !== undefined) return existing
+    const manifestCid: CID = parseManifestCid(cid)
+    const swarm = new ImageSwarm(
+      {
+        localPeer: this.peerId,
+        listenAddrs: () => this.addrs(),
+        isBanned: (peer) => this.banned.has(peer),
+        ban: (peer, reason) => this.ban(peer, reason),
+        connectTo: (peer, image) => void this.dialPeer(peer, image),
+        log: this.log,
+      },
+      {
+        manifestCid,
+        chunkCount: manifest.manifest.chunks.length,
+        haves: () => source.verified.clone(),
+        seed,
+        site: this.site,
+        maxPeers: this.init.maxPeers ?? DEFAULT_MAX_PEERS,
+      },
+    )
+    const server = new ImageServer({
+      ...this.init.transfer,
+      swarm,
+      source,
+      seed,
+      uploadRateBps: this.init.uploadRateBps,
+      log: this.log,
+    })
+    server.start()
+    swarm.start()
+    const hosted: HostedImage = { swarm, server, source }
+    this.images.set(cid, hosted)
+    return hosted
+  }
+
+  private ban(peer: string, reason: string): void {
+    if (this.banned.has(peer)) return
+    this.banned.set(peer, reason)
+    this.log.warn({ peer, reason }, 'banning peer')
+    for (const image of this.images.values()) image.swarm.dropPeer(peer, 'banned')
+    const conns = this.host.getConnections().filter((c) => c.remotePeer.toString() === peer)
+    for (const c of conns) void c.close().catch(() => c.abort(new Error('banned')))
+  }
+
+  private wantsPeers(): boolean {
+    for (const image of this.images.values()) if (image.transfer !== undefined && image.swarm.wantsMorePeers) return true
+    return false
+  }
+
+  private onPeerConnect(peer: PeerId): void {
+    // Sessions are opened by the side that fetches; the other side answers them.
+    const conn = this.host.getConnections(peer)[0]
+    if (conn === undefined) return
+    for (const image of this.images.values()) {
+      if (image.transfer !== undefined && image.swarm.wantsMorePeers) void image.swarm.openSession(conn)
+    }
+  }
+
+  private async dialPeer(peer: PeerAddresses, image?: ImageSwarm): Promise<void> {
+    if (this.banned.has(peer.id) || this.dialing.has(peer.id) || peer.id === this.peerId) return
+    this.dialing.add(peer.id)
+    try {
+      const addrs = peer.addrs.map((a) => multiaddr(a))
+      const conn: Connection = await this.host.dial(addrs, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
+      if (image !== undefined) await image.openSession(conn)
+    } catch (err) {
+      this.log.debug({ peer: peer.id, err: (err as Error).message }, 'dial failed')
+    } finally {
+      this.dialing.delete(peer.id)
+    }
+  }
+
+  private async onManifestStream(stream: Stream): Promise<void> {
+    try {
+      await handleManifestStream(stream, (cid) => this.store.getManifest(cid.toString()))
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'manifest stream failed')
+    }
+  }
+
+  private async onChunkStream(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const channel = new MessageChannel(stream)
+    try {
+      if (this.banned.has(peer)) {
+        await channel.send({ type: 'goodbye', reason: 'banned' })
+        return
+      }
+      const hello = await channel.read({ signal: AbortSignal.timeout(DEFAULT_HELLO_TIMEOUT_MS) })
+      if (hello === undefined || hello.type !== 'hello') return
+      const image = this.images.get(hello.manifest.toString())
+      if (image === undefined) {
+        await channel.send({ type: 'goodbye', reason: 'unknown-manifest' })
+        await channel.close()
+        return
+      }
+      await image.swarm.acceptSession(channel, connection, hello)
+    } catch (err) {
+      this.log.debug({ peer, err: (err as Error).message }, 'inbound session failed')
+      channel.abort(err as Error)
+    }
+  }
+}
+
+function isFinalManifestError(err: unknown): boolean {
+  const name = (err as Error)?.name
+  return name === 'UntrustedPublisherError' || name === 'ManifestSignatureError'
+}
