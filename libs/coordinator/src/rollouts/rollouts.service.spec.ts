@@ -4,6 +4,8 @@ import { FailureThresholdError, NoMatchingNodesError, RolloutTransitionError, Se
 import type { SignedImage } from '../testing/fixtures.js'
 import { enrolNodes, heartbeat, registerImage } from '../testing/fleet.js'
 import { createTestingCoordinator, ManualClock, type TestingCoordinator } from '../testing/testing-coordinator.js'
+import { FleetTicker } from '../nodes/fleet-ticker.js'
+import { NodesService } from '../nodes/nodes.service.js'
 import { RolloutsController } from './rollouts.controller.js'
 import { RolloutsService } from './rollouts.service.js'
 
@@ -61,6 +63,17 @@ describe('RolloutsService', () => {
     const rolled = await rollouts.act(view.id, 'rollback')
     expect(rolled.status).toBe('rolled-back')
     expect(await rollouts.desiredFor(ids[0])).toEqual({ rolloutId: view.id, image: node0?.from, rollback: true })
+  })
+
+  it('catches up on the tick with reports stored but not yet reconciled (as after a crash)', async () => {
+    const created = await rollouts.create({ image: 'img', version: '2', selector: '*', waves: '50%,100%' })
+    const nodes = c.moduleRef.get(NodesService)
+    for (const id of created.waves[0].nodeIds) await nodes.recordHeartbeat(id, { state: 'active', activeManifestCid: v2.cid })
+    expect((await rollouts.get(created.id)).currentWave).toBe(0)
+    await c.moduleRef.get(FleetTicker).tick()
+    const after = await rollouts.get(created.id)
+    expect(after.currentWave).toBe(1)
+    expect(after.waves[0].counts.active).toBe(3)
   })
 
   it('pauses, resumes, aborts, and refuses what the status does not allow', async () => {
