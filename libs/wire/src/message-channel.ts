@@ -33,7 +33,7 @@ export class MessageChannel implements AsyncIterable<WireMessage> {
   private readonly framed: FramedStream
   private readonly limits: WireLimits
   private localManifest?: CID
-  private helloReceived = false
+  private peerHello?: HelloMessage
 
   constructor(stream: Stream, init: MessageChannelInit = {}) {
     const { readHighWaterBytes, minStreamReadBufferBytes, ...limits } = init
@@ -52,7 +52,9 @@ export class MessageChannel implements AsyncIterable<WireMessage> {
   }
 
   /** The Hello the peer sent, once read. */
-  remoteHello?: HelloMessage
+  get remoteHello(): HelloMessage | undefined {
+    return this.peerHello
+  }
 
   /**
    * Sends one message; resolves once the stream can take more (so a caller looping over chunks
@@ -126,17 +128,16 @@ export class MessageChannel implements AsyncIterable<WireMessage> {
 
   private checkOrder(msg: WireMessage): void {
     if (msg.type === 'hello') {
-      if (this.helloReceived) throw new UnexpectedMessageError('peer sent a second Hello')
+      if (this.peerHello !== undefined) throw new UnexpectedMessageError('peer sent a second Hello')
       if (this.localManifest !== undefined && !this.localManifest.equals(msg.manifest)) {
         throw new UnexpectedMessageError(
           `peer's Hello names manifest ${msg.manifest}, ours names ${this.localManifest}`,
         )
       }
-      this.helloReceived = true
-      this.remoteHello = msg
+      this.peerHello = msg
       return
     }
-    if (!this.helloReceived && msg.type !== 'goodbye') {
+    if (this.peerHello === undefined && msg.type !== 'goodbye') {
       throw new UnexpectedMessageError(`peer sent ${msg.type} before its Hello`)
     }
   }
