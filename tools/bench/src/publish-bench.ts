@@ -8,8 +8,13 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { chunkFile } from '@imgswarm/chunker'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ChunkStore } from '@imgswarm/chunk-store'
+import { DEFAULT_CHUNKING, chunkFile } from '@imgswarm/chunker'
 import type { ChunkRef } from '@imgswarm/core'
+import { createSignedManifest, generatePublisherKey } from '@imgswarm/manifest'
 import { formatBytes, mbps, median, parseSize, printTable, seconds, timeRuns, writeJson, type Row } from './report.js'
 import { randomFile } from './random-file.js'
 
@@ -30,11 +35,33 @@ interface PublishStep {
  * What "publish" means here, in order. Add the index step (manifest into the store) after
  * chunking: `{ name: 'index', run: async (ctx) => { …ctx.chunks… } }`.
  */
+const publisherKey = generatePublisherKey()
+
 const PUBLISH_STEPS: PublishStep[] = [
   {
     name: 'chunk + hash',
     run: async (context) => {
       context.chunks = await chunkFile(context.file)
+    },
+  },
+  {
+    // what `imgswarm seed` does next: sign the manifest, record it in level, open the image to serve
+    name: 'sign + index',
+    run: async (context) => {
+      const created = createSignedManifest(
+        { name: 'bench', version: '1', size: context.size, chunking: DEFAULT_CHUNKING, chunks: context.chunks! },
+        publisherKey,
+      )
+      const dataDir = await mkdtemp(join(tmpdir(), 'imgswarm-publish-'))
+      try {
+        const store = await ChunkStore.open(dataDir)
+        await store.putManifest(created.cid.toString(), created.bytes)
+        const source = await store.openSeed(created.cid.toString(), created.manifest.manifest, context.file)
+        await source.close()
+        await store.close()
+      } finally {
+        await rm(dataDir, { recursive: true, force: true })
+      }
     },
   },
 ]

@@ -23,7 +23,10 @@ if (mode === 'serve') {
     let sent = 0
     while (sent < total) {
       const n = Math.min(WRITE_SIZE, total - sent)
-      if (!stream.send(n === WRITE_SIZE ? block : block.subarray(0, n))) await stream.onDrain()
+      // wait for the 'drain' event itself: onDrain() in @libp2p/utils 7.4 resolves at once after the first drain
+      if (!stream.send(n === WRITE_SIZE ? block : block.subarray(0, n))) {
+        await new Promise((resolve) => stream.addEventListener('drain', resolve, { once: true }))
+      }
       sent += n
     }
     await stream.close()

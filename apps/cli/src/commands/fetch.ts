@@ -62,6 +62,7 @@ export function fetchCommand(): Command {
         const image = manifest.manifest
         logger.info(`${image.name} ${image.version}: ${formatBytes(image.size)} in ${image.chunks.length} chunks`)
 
+        const transferStarted = Date.now()
         const transfer = await node.download(opts.manifest, manifest, { out: resolve(opts.out) })
         const display = createProgressDisplay({ tty: process.stderr.isTTY === true, logger, label: image.name })
         const timer = setInterval(() => display.update(transfer.progress()), 200)
@@ -72,6 +73,7 @@ export function fetchCommand(): Command {
           display.update(transfer.progress())
           display.stop()
         }
+        const transferMs = Date.now() - transferStarted
         const stats = transfer.stats()
         const seconds = (Date.now() - started) / 1000
         logger.info(
@@ -84,7 +86,7 @@ export function fetchCommand(): Command {
           await sleepUnlessSignalled(opts.linger * 1000)
         }
         if (opts.json === true) {
-          const final = { ...transfer.stats(), ...node.uploadStats(), manifest: opts.manifest, out: resolve(opts.out), durationMs: Date.now() - started }
+          const final = { ...transfer.stats(), ...node.uploadStats(), manifest: opts.manifest, out: resolve(opts.out), transferMs, durationMs: Date.now() - started }
           process.stdout.write(`${JSON.stringify(final)}\n`)
         }
       } finally {

@@ -1,0 +1,65 @@
+// Child processes for benchmarks: the real CLI and helper scripts, each killed on exit.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+export const CLI = join(REPO_ROOT, 'apps', 'cli', 'bin', 'imgswarm.js')
+const RUN = join(REPO_ROOT, 'tools', 'bench', 'bin', 'run.js')
+
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => process.exit(130))
+}
+
+export interface Child {
+  proc: ChildProcess
+  /** Resolves with the first stdout line. */
+  firstLine: Promise<string>
+  /** Resolves with every stdout line once the process exited 0; rejects otherwise (with stderr). */
+  exited: Promise<string[]>
+}
+
+function start(args: string[]): Child {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT })
+  children.add(proc)
+  const lines: string[] = []
+  let stderr = ''
+  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+  const rl = createInterface({ input: proc.stdout! })
+  const firstLine = new Promise<string>((resolve, reject) => {
+    rl.once('line', resolve)
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before printing: ${stderr}`)))
+  })
+  rl.on('line', (l) => lines.push(l))
+  const exited = new Promise<string[]>((resolve, reject) => {
+    proc.once('exit', (code, signal) => {
+      children.delete(proc)
+      if (code === 0) resolve(lines)
+      else reject(new Error(`${args.slice(0, 2).join(' ')} exited ${code ?? signal}: ${stderr}`))
+    })
+  })
+  firstLine.catch(() => {})
+  exited.catch(() => {})
+  return { proc, firstLine, exited }
+}
+
+/** `imgswarm <args>` as a child process. */
+export function cli(args: string[]): Child {
+  return start([CLI, ...args])
+}
+
+/** A TypeScript helper script of the benchmarks as a child process. */
+export function script(path: string, args: string[]): Child {
+  return start([RUN, path, ...args])
+}
+
+export async function stop(child: Child): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return
+  child.proc.kill('SIGTERM')
+  await child.exited.catch(() => {})
+}
