@@ -1,34 +1,10 @@
 import '@imgswarm/core/polyfills'
-import { Command, CommanderError } from 'commander'
-import { ImgswarmError } from '@imgswarm/core'
-import { fetchCommand } from './commands/fetch.js'
-import { seedCommand } from './commands/seed.js'
+import { buildProgram, reportError } from './program.js'
 
-const program = new Command('imgswarm')
-  .description('peer-to-peer distribution of large golden images')
-  .version('0.1.0')
-  // program options only before the subcommand: `seed --version 2026.11` is the image version
-  .enablePositionalOptions()
-  .showHelpAfterError()
-  .exitOverride()
-  .addCommand(seedCommand())
-  .addCommand(fetchCommand())
-
+// Commands are registered in program.ts (buildProgram); this file only runs the program.
 try {
-  await program.parseAsync(process.argv)
+  await buildProgram().parseAsync(process.argv)
   process.exit(0)
 } catch (err) {
   process.exit(reportError(err))
-}
-
-/** Prints a clear one-line error (a stack only with IMGSWARM_DEBUG) and picks the exit code. */
-function reportError(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
-  if (err instanceof ImgswarmError) {
-    process.stderr.write(`imgswarm: error: ${err.message} (${err.code})\n`)
-  } else {
-    process.stderr.write(`imgswarm: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`)
-  }
-  if (process.env.IMGSWARM_DEBUG !== undefined && err instanceof Error) process.stderr.write(`${err.stack}\n`)
-  return 1
 }
