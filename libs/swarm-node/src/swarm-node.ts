@@ -181,6 +181,21 @@ export class SwarmNode {
     this.host_(cid, manifest, source, record.origin === 'seed')
   }
 
+  /**
+   * Serves an image from a file on this host under a manifest signed elsewhere (the
+   * coordinator's embedded seed serving what `imgswarm publish` registered). The manifest must
+   * hash to `cid` and be signed by a trusted key; the file must have the manifest's size (its
+   * content is the caller's to check, e.g. with `verifyFile`). Idempotent per CID.
+   */
+  async serveManifest(cidText: string, manifestBytes: Uint8Array, sourcePath: string, trusted: Iterable<string>): Promise<void> {
+    const cid = parseManifestCid(cidText)
+    if (this.images.has(cid.toString())) return
+    const manifest = openManifest(manifestBytes, { expectedCid: cid, trusted: [...trusted] })
+    await this.store.putManifest(cid.toString(), manifestBytes)
+    const source = await this.store.openSeed(cid.toString(), manifest.manifest, sourcePath)
+    this.host_(cid.toString(), manifest, source, true)
+  }
+
   // ---- fetching -------------------------------------------------------------------------
 
   /** Dials peers; returns how many answered. */
