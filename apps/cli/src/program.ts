@@ -9,7 +9,7 @@ import { seedCommand } from './commands/seed.js'
  * Register a new command with one `.addCommand(...)` line below.
  */
 export function buildProgram(): Command {
-  return (
+  return inheritSettings(
     new Command('imgswarm')
       .description('peer-to-peer distribution of large golden images')
       .version('0.1.0')
@@ -20,6 +20,16 @@ export function buildProgram(): Command {
       .addCommand(seedCommand())
       .addCommand(fetchCommand())
   )
+}
+
+/**
+ * `addCommand` (unlike `.command()`) copies no settings to the subcommand: without this, a
+ * subcommand's usage error would call process.exit(1) itself instead of reaching reportError
+ * (exit 2), and would show no help. Applied down the whole tree.
+ */
+function inheritSettings(command: Command): Command {
+  for (const sub of command.commands) inheritSettings(sub.copyInheritedSettings(command))
+  return command
 }
 
 /** Prints a clear one-line error (a stack only with IMGSWARM_DEBUG) and picks the exit code. */
