@@ -1,11 +1,12 @@
-import { accessSync, constants as fsConstants, mkdirSync, rmSync } from 'node:fs'
+import { accessSync, constants as fsConstants, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { resolveConfig, type BenchConfig, type BenchInit } from './bench-config.js'
 import { buildReport, failedResult, systemResult, type BenchReport, type SystemResult } from './bench-report.js'
-import { IMAGE_FILE_NAME } from './constants.js'
+import { DEFAULT_PREPARE_TIMEOUT_MS, IMAGE_FILE_NAME } from './constants.js'
 import { startCpuSampler, type CpuUse } from './cpu-sampler.js'
 import { BenchAbortedError, BenchSetupError, SystemRunError } from './errors.js'
 import { lowerBound } from './lower-bound.js'
+import { totalCpuSeconds } from './process-cpu.js'
 import { ProcessGroup } from './processes.js'
 import type { SystemName, SystemRunnerFactory } from './system-runner.js'
 import { createBitTorrentRunner } from './systems/bittorrent-runner.js'
@@ -13,7 +14,7 @@ import { createHttpRunner } from './systems/http-runner.js'
 import { defaultImgswarmCli, imgswarmRunnerFactory } from './systems/imgswarm-runner.js'
 import { runCommandSync, TestNetwork } from './test-network.js'
 import { createTestImage, sha256Files, type TestImage } from './test-image.js'
-import { untilAborted } from './waiting.js'
+import { untilAborted, withTimeout } from './waiting.js'
 
 export interface BenchHooks {
   /** Progress lines (default: stderr). */
@@ -44,7 +45,8 @@ export function workDirFor(config: Pick<BenchConfig, 'workRoot' | 'namePrefix'>)
  */
 export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {}): Promise<BenchReport> {
   const config = resolveConfig(init)
-  const log = hooks.log ?? ((m: string) => process.stderr.write(`${m}\n`))
+  const began = Date.now()
+  const log = hooks.log ?? ((m: string) => process.stderr.write(`${((Date.now() - began) / 1000).toFixed(1).padStart(6)}s  ${m}\n`))
   const outer = hooks.signal ?? new AbortController().signal
   preflight(config)
   const factories: Record<SystemName, SystemRunnerFactory> = {
@@ -83,8 +85,14 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
   } finally {
     network.destroy()
     const failed = Object.values(results).some((r) => r.error !== undefined || !r.identical)
-    if (config.keepWorkDir || failed) log(`logs kept in ${workDir}`)
-    else rmSync(workDir, { recursive: true, force: true })
+    if (config.keepWorkDir) {
+      log(`work directory kept: ${workDir}`)
+    } else if (failed || outer.aborted) {
+      removeImages(workDir)
+      log(`logs kept in ${workDir}`)
+    } else {
+      rmSync(workDir, { recursive: true, force: true })
+    }
   }
   if (outer.aborted) throw new BenchAbortedError('benchmark interrupted; test network torn down')
   return buildReport(config, tStar, results, startedAt)
@@ -122,11 +130,25 @@ async function runSystem(name: SystemName, factory: SystemRunnerFactory, args: R
   try {
     log(`[${name}] starting the seed`)
     await untilAborted(runner.prepare(), controller.signal, `${name} to prepare`)
-    const before = network.counters()
+    let before = network.counters()
+    const spawnedAt = Date.now()
     cpu = startCpuSampler()
-    const t0 = Date.now()
     const runs = network.agents.map((agent) => runner.startAgent(agent))
     outputs = runs.map((r) => r.outPath)
+    for (const r of runs) r.completed.catch(() => undefined) // failures are reported through Promise.all below
+    let t0 = spawnedAt
+    if (runs.some((r) => r.go !== undefined)) {
+      // start barrier: every agent loaded and waiting, then all released at one instant
+      log(`[${name}] ${runs.length} agents starting up`)
+      const ready = Promise.all(runs.map((r) => Promise.race([r.ready, r.completed.then(() => undefined)])))
+      await untilAborted(withTimeout(ready, DEFAULT_PREPARE_TIMEOUT_MS, `${name} agents to get ready`), controller.signal, `${name} agents to get ready`)
+      before = network.counters()
+      cpu.stop()
+      cpu = startCpuSampler()
+      t0 = Date.now()
+      for (const r of runs) r.go?.()
+    }
+    const cpuAtStart = totalCpuSeconds(processes.processes.map((p) => p.pid))
     log(`[${name}] ${runs.length} agents started`)
     const timer = setTimeout(
       () => controller.abort(new SystemRunError(`${name} did not finish within ${Math.round(config.timeoutS)} s`)),
@@ -140,7 +162,7 @@ async function runSystem(name: SystemName, factory: SystemRunnerFactory, args: R
         return at
       }),
     )
-    for (const c of completions) c.catch(() => undefined) // the first failure is reported through Promise.all
+    for (const c of completions) c.catch(() => undefined)
     let doneAt: number[]
     try {
       doneAt = await untilAborted(Promise.all(completions), controller.signal, `${name} agents`)
@@ -148,8 +170,12 @@ async function runSystem(name: SystemName, factory: SystemRunnerFactory, args: R
       clearTimeout(timer)
     }
     const after = network.counters()
-    const cpuUse = cpu.stop()
+    const cpuAtEnd = totalCpuSeconds(processes.processes.map((p) => p.pid))
+    const benchCpuS = [...cpuAtEnd].reduce((sum, [pid, s]) => sum + s - (cpuAtStart.get(pid) ?? 0), 0)
+    const host = cpu.stop()
     cpu = undefined
+    const wallS = Math.max(1e-3, (Date.now() - t0) / 1000)
+    const cpuUse: CpuUse = { ...host, benchCpuS, benchBusy: benchCpuS / (wallS * host.cores) }
     const appCounters = await runner.stop()
     const hashes = await sha256Files(outputs)
     const mismatched = network.agents.filter((_, i) => hashes[i] !== image.sha256).map((a) => a.name)
@@ -187,6 +213,13 @@ function preflight(config: BenchConfig): void {
   const missing = ['ip', 'tc', ...config.systems.flatMap((s) => TOOLS[s])].filter((tool) => !onPath(tool))
   if (missing.length > 0) {
     throw new BenchSetupError(`missing tools: ${[...new Set(missing)].join(', ')} (Debian: apt-get install aria2 mktorrent opentracker curl iproute2)`)
+  }
+}
+
+/** Deletes every copy of the image under `dir` (GiBs), keeping the logs for a look at what failed. */
+function removeImages(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name === IMAGE_FILE_NAME) rmSync(join(entry.parentPath ?? entry.path, entry.name), { force: true })
   }
 }
 

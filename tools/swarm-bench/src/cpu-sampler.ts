@@ -9,6 +9,10 @@ export interface CpuUse {
   maxBusy: number
   /** Share of samples with the host more than 90 % busy: the CPU, not the links, was the limit then. */
   saturatedShare: number
+  /** CPU seconds the system's own processes used during the transfer (kernel network work aside). */
+  benchCpuS?: number
+  /** `benchCpuS` as a share of all cores over the transfer: the rest of the host load was not ours. */
+  benchBusy?: number
 }
 
 interface CpuTimes {

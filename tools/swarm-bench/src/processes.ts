@@ -22,6 +22,8 @@ export interface SpawnInNamespaceOptions {
   logFile: string
   cwd?: string
   env?: NodeJS.ProcessEnv
+  /** Keep stdin open as a pipe (for `BenchProcess.write`, e.g. a start signal). */
+  stdin?: boolean
   /** Called with each stdout line (also logged) as it arrives. */
   onStdoutLine?: (line: string, at: number) => void
 }
@@ -69,6 +71,14 @@ export class BenchProcess {
     return this.#exit
   }
 
+  /** Writes to the process's stdin (spawned with `stdin: true`); ignored once it has exited. */
+  write(text: string): void {
+    const stdin = this.#child.stdin
+    if (stdin === null || this.#exit !== undefined || stdin.destroyed) return
+    stdin.on('error', () => undefined) // EPIPE if it exits meanwhile
+    stdin.write(text)
+  }
+
   signal(signal: NodeJS.Signals): void {
     if (this.#exit === undefined && this.#child.exitCode === null && this.#child.signalCode === null) {
       this.#child.kill(signal)
@@ -97,7 +107,7 @@ export class ProcessGroup {
     const child = spawn('ip', ['netns', 'exec', options.ns, options.command, ...options.args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     })
     const proc = new BenchProcess(label, child, log, options.onStdoutLine)
     this.#processes.push(proc)

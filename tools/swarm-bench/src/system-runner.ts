@@ -28,6 +28,13 @@ export interface AgentRun {
   outPath: string
   /** Epoch ms at which the agent had the whole image; rejects if the agent failed first. */
   completed: Promise<number>
+  /**
+   * For agents that start slowly (a Node CLI loading its modules): resolves once the agent is up
+   * and waiting. The benchmark waits for every agent's `ready`, then calls every `go` at once and
+   * measures from there. Agents without these start fetching when spawned.
+   */
+  ready?: Promise<void>
+  go?: () => void
 }
 
 /** Counters a system reports about itself (imgswarm's JSON), keyed by agent name. */
@@ -35,7 +42,7 @@ export type AppCounters = Record<string, Record<string, number>>
 
 /**
  * One system under test. The benchmark calls `prepare` (seed serving), then `startAgent` for every
- * agent at the same moment, waits for all `completed`, then `stop` (which must leave every output
+ * agent at the same moment (or, with a start barrier, `go` on every agent at the same moment), waits for all `completed`, then `stop` (which must leave every output
  * file complete on disk). Byte counts come from the network, so runners need not report them.
  */
 export interface SystemRunner {

@@ -6,14 +6,23 @@ import { BenchSetupError, SystemRunError } from '../errors.js'
 import type { BenchNode } from '../network-plan.js'
 import type { BenchProcess } from '../processes.js'
 import type { AgentRun, AppCounters, SystemContext, SystemRunner } from '../system-runner.js'
-import { exitedEarly, pollUntil } from '../waiting.js'
+import { exitedEarly, pollUntil, runLocal } from '../waiting.js'
 
 export interface ImgswarmRunnerInit {
   /** The `imgswarm` CLI entry (a JS file run with this Node). */
   cliPath: string
   /** Seconds finished agents keep serving; they are stopped as soon as every agent is done. */
   lingerS?: number
+  /**
+   * Use the fetch command's start barrier (`--wait-for-start`: print `{"event":"ready"}` once up,
+   * fetch when a line arrives on stdin) so that Node start-up is not timed. Default: whenever
+   * `imgswarm fetch --help` lists the flag.
+   */
+  startBarrier?: boolean
 }
+
+/** The fetch flag of the start barrier. */
+export const START_BARRIER_FLAG = '--wait-for-start'
 
 /** What `imgswarm seed --json` prints once serving. */
 export interface SeedAnnouncement {
@@ -71,6 +80,7 @@ export class ImgswarmRunner implements SystemRunner {
   readonly #init: ImgswarmRunnerInit
   #seedProcess: BenchProcess | undefined
   #announcement: SeedAnnouncement | undefined
+  #barrier = false
   readonly #agents: { name: string; proc: BenchProcess; state: FetchState }[] = []
 
   constructor(context: SystemContext, init: ImgswarmRunnerInit) {
@@ -81,6 +91,9 @@ export class ImgswarmRunner implements SystemRunner {
   async prepare(): Promise<void> {
     const { image, seed, workDir, processes, signal } = this.#ctx
     if (!existsSync(this.#init.cliPath)) throw new BenchSetupError(`imgswarm CLI not found at ${this.#init.cliPath}`)
+    this.#barrier =
+      this.#init.startBarrier ?? (await runLocal(process.execPath, [this.#init.cliPath, 'fetch', '--help'])).includes(START_BARRIER_FLAG)
+    this.#ctx.log(this.#barrier ? 'agents use the start barrier (Node start-up not timed)' : 'no start barrier in this CLI: Node start-up is timed')
     const logFile = join(workDir, 'seed.log')
     const proc = processes.spawnInNamespace('imgswarm seed', {
       ns: seed.ns,
@@ -121,13 +134,15 @@ export class ImgswarmRunner implements SystemRunner {
       args: [
         this.#init.cliPath, 'fetch', '--peer', seedAddr, '--manifest', seen.manifest, '--trust', seen.publisher,
         '--out', outPath, '--data-dir', join(dir, 'data'), '--listen', `/ip4/${agent.ip}/tcp/${SEED_PORT}`,
-        '--linger', String(this.#init.lingerS ?? 86_400), '--json',
+        '--linger', String(this.#init.lingerS ?? 86_400), '--json', ...(this.#barrier ? [START_BARRIER_FLAG] : []),
       ],
       logFile,
+      stdin: this.#barrier,
       onStdoutLine: (line, at) => {
         const o = parseJsonLine(line)
         if (o === undefined) return
         state.last = o
+        if (o.event === 'ready') state.ready = true
         if (o.event === 'complete') state.completedAt ??= at
       },
     })
@@ -137,7 +152,14 @@ export class ImgswarmRunner implements SystemRunner {
       signal,
       failure: exitedEarly(proc, logFile),
     })
-    return { agent, outPath, completed }
+    if (!this.#barrier) return { agent, outPath, completed }
+    const ready = pollUntil(() => (state.ready === true ? true : undefined), {
+      what: `${agent.name} to get ready`,
+      signal,
+      intervalMs: 100,
+      failure: exitedEarly(proc, logFile),
+    }).then(() => undefined)
+    return { agent, outPath, completed, ready, go: () => proc.write('start\n') }
   }
 
   /** SIGTERM ends the agents' linger; each then prints its final counters line and exits. */
@@ -153,6 +175,7 @@ export class ImgswarmRunner implements SystemRunner {
 /** What an agent's stdout told so far: its latest JSON line and when it said it was complete. */
 interface FetchState {
   last?: Record<string, unknown>
+  ready?: boolean
   completedAt?: number
 }
 
