@@ -132,3 +132,12 @@ export function runChild(
     child.on('close', (code, signal) => resolve({ code, signal, lines, stderr }))
   })
 }
+
+/** `Promise.withResolvers` (the polyfill provides it at run time; the ES2023 lib does not type it). */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}

@@ -10,8 +10,12 @@ const say = (event: object): void => {
 }
 
 const store = await ChunkStore.open(args.dataDir, { flushChunks: args.flushChunks, flushIntervalMs: 3_600_000 })
+let caughtUp: (() => void) | undefined
 const download = await store.openDownload(image.cid, image.manifest, args.partialPath, {
-  onDurable: (durable) => say({ durable: durable.count }),
+  onDurable: (durable) => {
+    say({ durable: durable.count })
+    caughtUp?.()
+  },
 })
 const order = args.mode === 'crash' ? shuffled(image.manifest.chunks.length, 11) : image.manifest.chunks.map((_, i) => i)
 say({ opened: download.verified.count })
@@ -22,6 +26,11 @@ for (const index of order) {
     await download.write(index, image.chunk(index))
     written++
     say({ index, ok: true, written })
+    // In crash mode keep the writes at most a few flushes ahead of durability (as a fetch is, by
+    // the network), so that the kill lands mid-stream with chunks written but not yet flushed.
+    while (args.mode === 'crash' && download.verified.count - download.durable.count > 3 * args.flushChunks) {
+      await new Promise<void>((resolve) => (caughtUp = resolve))
+    }
   } catch (err) {
     const e = err as Error & { code?: string }
     say({ index, ok: false, name: e.name, code: e.code, message: e.message })

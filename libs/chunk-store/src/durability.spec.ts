@@ -1,0 +1,197 @@
+import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { Bitfield } from '@imgswarm/core'
+import { StorageError } from '@imgswarm/core'
+import { ChunkStore } from './chunk-store.js'
+import { ChunkNotAvailableError, DiskFullError } from './errors.js'
+import { partialPathFor } from './image-file.js'
+import { deferred, makeImage, removeDir, tempDir } from './spec-helpers.js'
+import type { ImageFileHandle } from './types.js'
+
+/** A real file handle with a hand on `datasync` and `write`: hold, fail, count. */
+class FaultyHandle implements ImageFileHandle {
+  datasyncs = 0
+  holdDatasync: { entered: () => void; release: Promise<void> } | undefined
+  failDatasync: NodeJS.ErrnoException | undefined
+  failWrite: NodeJS.ErrnoException | undefined
+
+  constructor(private readonly fh: ImageFileHandle) {}
+
+  write(buffer: Uint8Array, offset: number, length: number, position: number) {
+    if (this.failWrite !== undefined) return Promise.reject(this.failWrite)
+    return this.fh.write(buffer, offset, length, position)
+  }
+  read(buffer: Uint8Array, offset: number, length: number, position: number) {
+    return this.fh.read(buffer, offset, length, position)
+  }
+  async datasync(): Promise<void> {
+    this.datasyncs++
+    const fail = this.failDatasync
+    this.failDatasync = undefined
+    if (fail !== undefined) throw fail
+    const hold = this.holdDatasync
+    this.holdDatasync = undefined
+    if (hold !== undefined) {
+      hold.entered()
+      await hold.release
+    }
+    await this.fh.datasync()
+  }
+  sync() {
+    return this.fh.sync()
+  }
+  stat() {
+    return this.fh.stat()
+  }
+  truncate(length: number) {
+    return this.fh.truncate(length)
+  }
+  close() {
+    return this.fh.close()
+  }
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated`), { code })
+}
+
+describe('durability of the resume bitfield', () => {
+  let dir: string
+  let handles: FaultyHandle[]
+  const openFile = async (path: string, flags: string): Promise<ImageFileHandle> => {
+    const handle = new FaultyHandle(await open(path, flags))
+    handles.push(handle)
+    return handle
+  }
+  const image = makeImage(640_000, 65_536) // 10 chunks
+
+  beforeEach(async () => {
+    dir = await tempDir()
+    handles = []
+  })
+  afterEach(async () => {
+    await removeDir(dir)
+  })
+
+  it('persists only chunks whose write finished before the datasync began', async () => {
+    const store = await ChunkStore.open(join(dir, 'data'), { openFile, flushChunks: 1000, flushIntervalMs: 3_600_000 })
+    const download = await store.openDownload(image.cid, image.manifest, partialPathFor(join(dir, 'image.img')))
+    const handle = handles[0]
+    await download.write(0, image.chunk(0))
+    await download.write(1, image.chunk(1))
+
+    const entered = deferred<void>()
+    const release = deferred<void>()
+    handle.holdDatasync = { entered: entered.resolve, release: release.promise }
+    const flushing = download.flush()
+    await entered.promise
+    await download.write(2, image.chunk(2)) // lands while the datasync runs
+    release.resolve()
+    await flushing
+
+    expect([...download.durable.indices()]).toEqual([0, 1])
+    expect([...download.verified.indices()]).toEqual([0, 1, 2])
+    await download.flush()
+    expect([...download.durable.indices()]).toEqual([0, 1, 2])
+    expect(handle.datasyncs).toBe(2)
+    await download.flush() // nothing new: no datasync
+    expect(handle.datasyncs).toBe(2)
+    await store.close()
+  })
+
+  it('flushes in the background every flushChunks chunks', async () => {
+    const dataDir = join(dir, 'data')
+    const partial = partialPathFor(join(dir, 'image.img'))
+    let store = await ChunkStore.open(dataDir, { openFile, flushChunks: 3, flushIntervalMs: 3_600_000 })
+    const flushed: Bitfield[] = []
+    let third = deferred<void>()
+    const download = await store.openDownload(image.cid, image.manifest, partial, {
+      onDurable: (durable) => {
+        flushed.push(durable)
+        if (durable.count === 3) third.resolve()
+      },
+    })
+    for (const index of [7, 2, 5]) await download.write(index, image.chunk(index))
+    await third.promise
+    expect([...download.durable.indices()]).toEqual([2, 5, 7])
+    third = deferred<void>()
+    await download.write(0, image.chunk(0))
+    await download.write(1, image.chunk(1))
+    expect(download.durable.count).toBe(3) // two more: below flushChunks, not flushed yet
+    await store.close() // close flushes
+    expect(flushed.map((b) => b.count)).toEqual([3, 5])
+
+    store = await ChunkStore.open(dataDir)
+    const again = await store.openDownload(image.cid, image.manifest, partial)
+    expect([...again.verified.indices()]).toEqual([0, 1, 2, 5, 7])
+    await store.close()
+  })
+
+  it('drops chunks a failed datasync did not cover, reports it, and a retry completes', async () => {
+    const dataDir = join(dir, 'data')
+    const partial = partialPathFor(join(dir, 'image.img'))
+    let store = await ChunkStore.open(dataDir, { openFile, flushChunks: 1000, flushIntervalMs: 3_600_000 })
+    const download = await store.openDownload(image.cid, image.manifest, partial)
+    const handle = handles[0]
+    await download.write(0, image.chunk(0))
+    await download.flush()
+    await download.write(1, image.chunk(1))
+    await download.write(2, image.chunk(2))
+
+    handle.failDatasync = errno('EIO')
+    const err = await download.flush().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StorageError)
+    expect((err as Error).message).toMatch(/I\/O error syncing .*image\.img\.imgswarm-part/)
+    expect([...download.verified.indices()]).toEqual([0])
+    expect([...download.durable.indices()]).toEqual([0])
+    await expect(download.read(1)).rejects.toBeInstanceOf(ChunkNotAvailableError)
+
+    await download.write(1, image.chunk(1))
+    await download.write(2, image.chunk(2))
+    await download.flush()
+    expect([...download.durable.indices()]).toEqual([0, 1, 2])
+    await store.close()
+
+    store = await ChunkStore.open(dataDir)
+    const again = await store.openDownload(image.cid, image.manifest, partial)
+    expect([...again.verified.indices()]).toEqual([0, 1, 2])
+    await store.close()
+  })
+
+  it('reports a background flush failure through onError and the next write, once', async () => {
+    const store = await ChunkStore.open(join(dir, 'data'), { openFile, flushChunks: 2, flushIntervalMs: 3_600_000 })
+    const failed = deferred<Error>()
+    const download = await store.openDownload(image.cid, image.manifest, partialPathFor(join(dir, 'image.img')), {
+      onError: failed.resolve,
+    })
+    handles[0].failDatasync = errno('ENOSPC')
+    await download.write(4, image.chunk(4))
+    await download.write(5, image.chunk(5))
+    const reported = await failed.promise
+    expect(reported).toBeInstanceOf(DiskFullError)
+    expect(download.verified.count).toBe(0)
+    await expect(download.write(6, image.chunk(6))).rejects.toBe(reported)
+    expect(download.has(6)).toBe(false)
+    await download.write(6, image.chunk(6))
+    expect(download.has(6)).toBe(true)
+    await store.close()
+  })
+
+  it('never sets the bit of a chunk whose write failed', async () => {
+    const store = await ChunkStore.open(join(dir, 'data'), { openFile })
+    const partial = partialPathFor(join(dir, 'image.img'))
+    const download = await store.openDownload(image.cid, image.manifest, partial)
+    handles[0].failWrite = errno('ENOSPC')
+    const err = await download.write(1, image.chunk(1)).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(DiskFullError)
+    expect((err as Error).message).toBe(
+      `disk full writing ${partial} (chunk 1 at offset 65536): free space on the file system holding ${dir}`,
+    )
+    expect(download.has(1)).toBe(false)
+    handles[0].failWrite = undefined
+    await download.write(1, image.chunk(1))
+    expect(await download.read(1)).toEqual(image.chunk(1))
+    await store.close()
+  })
+})
