@@ -399,10 +399,11 @@ export class Downloader implements SwarmEvents {
         if (p.haves.clear(index)) this.removeHolder(p, index)
         break
       case 'busy':
-        // The peer's queue is full (its uplink is taken): ask others, come back shortly. No
-        // penalty on our limit: the queue is shared, our pipelining did not cause it.
-        p.ctl.dropped(now)
-        p.backoffUntil = Math.max(p.backoffUntil, now + this.cfg.busyBackoffMs)
+        // We have our share of the peer's queue waiting: aim at what it accepted. If it accepted
+        // nothing, its queue is full: come back shortly, ask others meanwhile.
+        p.ctl.capAt(now, p.requests.size)
+        // Jitter the back-off: requesters refused together must not come back together.
+        if (p.requests.size === 0) p.backoffUntil = Math.max(p.backoffUntil, now + this.cfg.busyBackoffMs * (0.5 + this.cfg.random()))
         break
       case 'elsewhere':
         p.ctl.dropped(now)
