@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { parseManifestCid, parsePublicKey } from '@imgswarm/manifest'
 
 /** Commander collector for repeatable options (`--peer a --peer b`). */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -46,4 +47,23 @@ export function parseLabel(value: string, previous: Record<string, string> = {})
   const m = /^([A-Za-z0-9_.-]{1,63})=([A-Za-z0-9_.-]{0,63})$/.exec(value)
   if (m === null) throw new InvalidArgumentError(`expected a label like site=plant-3, got "${value}"`)
   return { ...previous, [m[1]]: m[2] }
+}
+
+/** Checks a manifest CID (`bafyrei…`) as the option is read, so a typo is a usage error before any network work. */
+export function parseManifestCidOption(value: string): string {
+  try {
+    return parseManifestCid(value.trim()).toString()
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+}
+
+/** Collects trusted publisher keys (`z6Mk…`), each checked as it is read. */
+export function collectPublisherKey(value: string, previous: string[] = []): string[] {
+  try {
+    parsePublicKey(value.trim())
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+  return [...previous, value.trim()]
 }

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { SwarmNode } from '@imgswarm/swarm-node'
+import { NoPeersError, SwarmNode } from '@imgswarm/swarm-node'
 import { formatBytes, formatDuration } from '../format.js'
 import { createLogger } from '../logger.js'
-import { collect, parseLabel, parseRate, parseSeconds } from '../options.js'
+import { collect, collectPublisherKey, parseLabel, parseManifestCidOption, parseRate, parseSeconds } from '../options.js'
+import { checkOutputPath } from '../path-checks.js'
 import { createProgressDisplay } from '../progress-display.js'
 import { sleepUnlessSignalled } from '../signals.js'
 
@@ -28,8 +29,8 @@ export function fetchCommand(): Command {
   return new Command('fetch')
     .description('fetch an image from the swarm by its manifest CID, verifying every chunk; resumable')
     .option('--peer <multiaddr>', 'a peer to start from (repeatable)', collect)
-    .requiredOption('--manifest <cid>', 'CID of the signed manifest to fetch')
-    .requiredOption('--trust <key>', 'a trusted publisher key z6Mk… (repeatable)', collect)
+    .requiredOption('--manifest <cid>', 'CID of the signed manifest to fetch', parseManifestCidOption)
+    .requiredOption('--trust <key>', 'a trusted publisher key z6Mk… (repeatable)', collectPublisherKey)
     .requiredOption('--out <path>', 'where to write the image (written atomically)')
     .requiredOption('--data-dir <dir>', 'where the node identity and resume state live')
     .option('--linger <seconds>', 'keep serving peers this long after finishing', parseSeconds, 0)
@@ -42,6 +43,7 @@ export function fetchCommand(): Command {
     .option('--json', 'print a final JSON line with the transfer counters')
     .option('--log-format <format>', 'pretty or json', 'pretty')
     .action(async (opts: FetchOptions) => {
+      await checkOutputPath(opts.out)
       const logger = createLogger({ format: opts.logFormat })
       const started = Date.now()
       const node = await SwarmNode.create({
@@ -56,8 +58,15 @@ export function fetchCommand(): Command {
       })
       try {
         await node.start()
-        const reachable = await node.connect(opts.peer ?? [])
-        logger.info(`connected to ${reachable} of ${(opts.peer ?? []).length} peers; resolving manifest ${opts.manifest}`)
+        const peers = opts.peer ?? []
+        const reachable = await node.connect(peers)
+        if (peers.length > 0 && reachable === 0 && opts.mdns !== true) {
+          // Said here, with the addresses: "no peer is connected" alone would not tell which ones failed.
+          throw new NoPeersError(
+            `could not reach any peer given with --peer (${peers.join(', ')}): check the addresses and that those nodes are running`,
+          )
+        }
+        logger.info(`connected to ${reachable} of ${peers.length} peers; resolving manifest ${opts.manifest}`)
         const { manifest } = await node.fetchManifest(opts.manifest, { trusted: opts.trust })
         const image = manifest.manifest
         logger.info(`${image.name} ${image.version}: ${formatBytes(image.size)} in ${image.chunks.length} chunks`)

@@ -5,6 +5,7 @@ import { SwarmNode } from '@imgswarm/swarm-node'
 import { formatBytes } from '../format.js'
 import { createLogger } from '../logger.js'
 import { collect, parseLabel, parseRate } from '../options.js'
+import { checkInputFile } from '../path-checks.js'
 import { untilSignal } from '../signals.js'
 
 interface SeedOptions {
@@ -35,6 +36,7 @@ export function seedCommand(): Command {
     .option('--json', 'print one JSON line {manifest, publisher, addrs} once serving')
     .option('--log-format <format>', 'pretty or json', 'pretty')
     .action(async (file: string, opts: SeedOptions) => {
+      await checkInputFile(file)
       const logger = createLogger({ format: opts.logFormat })
       const dataDir = resolve(opts.dataDir)
       const key = await loadOrCreatePublisherKey(dataDir)
