@@ -143,7 +143,7 @@ export function formatTable(report: BenchReport): string {
   out.push(
     '',
     `T* = ${report.tStarS.toFixed(2)} s (${BOUND_TEXT[report.tStarBound]}); F = ${formatBytes(report.sizeBytes)}, ` +
-      `${report.agents} agents at ${formatRate(report.links.agentUpBitsPerS)} up / ${formatRate(report.links.agentDownBitsPerS)} down, ` +
+      `${report.agents} agent${report.agents === 1 ? '' : 's'} at ${formatRate(report.links.agentUpBitsPerS)} up / ${formatRate(report.links.agentDownBitsPerS)} down, ` +
       `seed ${formatRate(report.links.seedUpBitsPerS)} up`,
     `imgswarm / BitTorrent, time to last completion: ${report.imgswarmOverBittorrent === null ? 'n/a' : report.imgswarmOverBittorrent.toFixed(3)}`,
     'Seed bytes: what the seed\'s link carried until the last completion, as its veth counts it (payload plus headers, within about 1 % of the payload).',

@@ -73,7 +73,7 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
   try {
     rmSync(workDir, { recursive: true, force: true })
     mkdirSync(workDir, { recursive: true })
-    log(`network up: seed + ${config.agents} agents in namespaces ${config.namePrefix}*; T* = ${tStar.seconds.toFixed(2)} s`)
+    log(`network up: seed + ${config.agents} agent${config.agents === 1 ? '' : 's'} in namespaces ${config.namePrefix}*; T* = ${tStar.seconds.toFixed(2)} s`)
     const image = await createTestImage(join(workDir, IMAGE_FILE_NAME), config.sizeBytes)
     log(`image: ${image.path}, sha256 ${image.sha256.slice(0, 16)}…`)
     for (const name of config.systems) {

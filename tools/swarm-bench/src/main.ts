@@ -93,7 +93,13 @@ const program = new Command('swarm-bench')
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     // last resort should anything escape the orderly teardown
-    process.once('exit', () => removeNamespaces(opts.prefix))
+    process.once('exit', () => {
+      try {
+        removeNamespaces(opts.prefix)
+      } catch {
+        // nothing to remove, or no `ip`: the run failed before building anything
+      }
+    })
     const report = await runBenchmark(
       {
         agents: opts.agents,
