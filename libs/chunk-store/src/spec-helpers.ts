@@ -141,3 +141,8 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   })
   return { promise, resolve }
 }
+
+/** Byte equality without Jest's element-by-element deep equality (slow on large arrays). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+}
