@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
+import { coordinatorCommand } from './commands/coordinator.js'
 import { fetchCommand } from './commands/fetch.js'
+import { publishCommand } from './commands/publish.js'
+import { rolloutCommand } from './commands/rollout.js'
+import { statusCommand } from './commands/status.js'
 import { seedCommand } from './commands/seed.js'
 
 /**
@@ -19,6 +23,10 @@ export function buildProgram(): Command {
       .exitOverride()
       .addCommand(seedCommand())
       .addCommand(fetchCommand())
+      .addCommand(coordinatorCommand())
+      .addCommand(publishCommand())
+      .addCommand(rolloutCommand())
+      .addCommand(statusCommand())
   )
 }
 
