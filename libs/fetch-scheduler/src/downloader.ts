@@ -364,6 +364,7 @@ export class Downloader implements SwarmEvents {
       this.endRequest(p, index, req)
       p.ctl.received(now, bytes.byteLength, req.sentAt)
       p.strikes = 0
+      p.busyStreak = 0
     }
     if (this.state[index] !== MISSING) {
       this.counters.duplicateChunks++
@@ -402,8 +403,13 @@ export class Downloader implements SwarmEvents {
         // We have our share of the peer's queue waiting: aim at what it accepted. If it accepted
         // nothing, its queue is full: come back shortly, ask others meanwhile.
         p.ctl.capAt(now, p.requests.size)
-        // Jitter the back-off: requesters refused together must not come back together.
-        if (p.requests.size === 0) p.backoffUntil = Math.max(p.backoffUntil, now + this.cfg.busyBackoffMs * (0.5 + this.cfg.random()))
+        // Back off longer after each 'busy' in a row (a popular peer stays popular for a while),
+        // with jitter: requesters refused together must not come back together.
+        if (p.requests.size === 0) {
+          const backoff = this.cfg.busyBackoffMs * 2 ** Math.min(p.busyStreak, 4) * (0.5 + this.cfg.random())
+          p.busyStreak++
+          p.backoffUntil = Math.max(p.backoffUntil, now + backoff)
+        }
         break
       case 'elsewhere':
         p.ctl.dropped(now)

@@ -42,6 +42,8 @@ export class PeerState {
   readonly elsewhere = new Map<ChunkIndex, number>()
   /** No new request before this time ('busy' back-off, snub). */
   backoffUntil = 0
+  /** 'busy' answers in a row (each doubles the back-off), reset when the peer accepts again. */
+  busyStreak = 0
   /** Timeouts since the last delivered chunk. */
   strikes = 0
   /**
