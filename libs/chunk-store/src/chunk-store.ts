@@ -244,7 +244,7 @@ export class ChunkStore {
       if (record.path !== partial && (await this.#intact(record, record.path))) {
         // Same image, new partial path (another --out): carry the bytes over when a rename can.
         await rename(record.path, partial).then(
-          () => syncDirectory(dirname(partial)),
+          () => syncDirectory(dirname(partial), this.#openFile),
           () => undefined,
         )
       }
@@ -292,6 +292,7 @@ export class ChunkStore {
       record,
       durable,
       records: this.#records,
+      openFile: this.#openFile,
       init: { ...this.#init, ...withoutUndefined(init) },
       onClose: () => this.#open.delete(record.cid),
     })
@@ -317,7 +318,7 @@ export class ChunkStore {
     }
     if (created) {
       try {
-        await syncDirectory(dirname(path))
+        await syncDirectory(dirname(path), this.#openFile)
       } catch (err) {
         await fh.close()
         throw storageError(err, `syncing the directory of ${path}`, path)

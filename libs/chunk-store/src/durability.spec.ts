@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { open, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Bitfield } from '@imgswarm/core'
@@ -15,6 +16,7 @@ class FaultyHandle implements ImageFileHandle {
   holdDatasync: { entered: () => void; release: Promise<void> } | undefined
   failDatasync: NodeJS.ErrnoException | undefined
   failWrite: NodeJS.ErrnoException | undefined
+  failSync: NodeJS.ErrnoException | undefined
 
   constructor(private readonly fh: ImageFileHandle) {}
 
@@ -39,6 +41,7 @@ class FaultyHandle implements ImageFileHandle {
     await this.fh.datasync()
   }
   sync() {
+    if (this.failSync !== undefined) return Promise.reject(this.failSync)
     return this.fh.sync()
   }
   stat() {
@@ -52,6 +55,8 @@ class FaultyHandle implements ImageFileHandle {
   }
 }
 
+const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code })
 }
@@ -59,8 +64,10 @@ function errno(code: string): NodeJS.ErrnoException {
 describe('durability of the resume bitfield', () => {
   let dir: string
   let handles: FaultyHandle[]
+  let failSyncOfNewHandles: NodeJS.ErrnoException | undefined
   const openFile = async (path: string, flags: string): Promise<ImageFileHandle> => {
     const handle = new FaultyHandle(await open(path, flags))
+    handle.failSync = failSyncOfNewHandles
     handles.push(handle)
     return handle
   }
@@ -69,6 +76,7 @@ describe('durability of the resume bitfield', () => {
   beforeEach(async () => {
     dir = await tempDir()
     handles = []
+    failSyncOfNewHandles = undefined
   })
   afterEach(async () => {
     await removeDir(dir)
@@ -192,6 +200,42 @@ describe('durability of the resume bitfield', () => {
     handles[0].failWrite = undefined
     await download.write(1, image.chunk(1))
     expect(sameBytes(await download.read(1), image.chunk(1))).toBe(true)
+    await store.close()
+  })
+
+  it('flushes a lone chunk after flushIntervalMs', async () => {
+    const store = await ChunkStore.open(join(dir, 'data'), { flushChunks: 1000, flushIntervalMs: 5 })
+    const flushed = deferred<Bitfield>()
+    const download = await store.openDownload(image.cid, image.manifest, partialPathFor(join(dir, 'image.img')), {
+      onDurable: flushed.resolve,
+    })
+    await download.write(8, image.chunk(8))
+    expect([...(await flushed.promise).indices()]).toEqual([8])
+    await store.close()
+  })
+
+  it('completes on reopen a finalize that stopped after its rename', async () => {
+    const dataDir = join(dir, 'data')
+    const outPath = join(dir, 'image.img')
+    const partial = partialPathFor(outPath)
+    let store = await ChunkStore.open(dataDir, { openFile })
+    let download = await store.openDownload(image.cid, image.manifest, partial)
+    for (let index = 0; index < 10; index++) await download.write(index, image.chunk(index))
+    failSyncOfNewHandles = errno('EIO') // the directory fsync after the rename fails
+    const err = await download.finalize(outPath).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StorageError)
+    expect((err as Error).message).toMatch(/I\/O error syncing directory/)
+    expect(download.finalized).toBe(false)
+    await store.close()
+    expect(sha(await readFile(outPath))).toBe(sha(image.bytes))
+    await expect(stat(partial)).rejects.toMatchObject({ code: 'ENOENT' })
+
+    store = await ChunkStore.open(dataDir)
+    download = await store.openDownload(image.cid, image.manifest, partial)
+    expect(download.complete && download.finalized).toBe(true)
+    expect(download.path).toBe(outPath)
+    expect(await store.image(image.cid)).toMatchObject({ state: 'complete', path: outPath })
+    expect(sameBytes(await download.read(9), image.chunk(9))).toBe(true)
     await store.close()
   })
 })

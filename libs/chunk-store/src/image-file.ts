@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { StorageError } from '@imgswarm/core'
 import { PARTIAL_FILE_SUFFIX } from './constants.js'
-import type { ImageFileHandle } from './types.js'
+import type { ImageFileHandle, OpenImageFile } from './types.js'
 
 /**
  * Where to assemble an image that will end up at `outPath`: a hidden file beside it, so the
@@ -38,8 +38,8 @@ export async function readFully(fh: ImageFileHandle, length: number, position: n
 }
 
 /** fsync a directory, so a rename or a file creation in it survives a power loss. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
+export async function syncDirectory(dir: string, openFile: OpenImageFile = open): Promise<void> {
+  const fh = await openFile(dir, 'r')
   try {
     await fh.sync()
   } finally {

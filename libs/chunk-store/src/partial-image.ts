@@ -6,7 +6,7 @@ import { ChunkLengthError, ChunkNotAvailableError, ImageStateError } from './err
 import { storageError } from './fs-errors.js'
 import { readFully, syncDirectory, writeFully } from './image-file.js'
 import type { ImageRecords } from './image-records.js'
-import type { ImageDownload, ImageDownloadInit, ImageFileHandle, ImageRecord } from './types.js'
+import type { ImageDownload, ImageDownloadInit, ImageFileHandle, ImageRecord, OpenImageFile } from './types.js'
 
 /** Everything a PartialImage is built from; the ChunkStore assembles it in `openDownload`. */
 export interface PartialImageParts {
@@ -16,6 +16,8 @@ export interface PartialImageParts {
   /** The resume state: chunks whose bytes are durable in the file (copied, not shared). */
   durable: Bitfield
   records: ImageRecords
+  /** Opens directories to fsync them after the final rename. */
+  openFile: OpenImageFile
   init: Required<Pick<ImageDownloadInit, 'flushChunks' | 'flushIntervalMs'>> & ImageDownloadInit
   /** Called once the handle is closed (the store forgets it). */
   onClose: () => void
@@ -34,6 +36,7 @@ export class PartialImage implements ImageDownload {
   readonly verified: Bitfield
   readonly #fh: ImageFileHandle
   readonly #records: ImageRecords
+  readonly #openFile: OpenImageFile
   readonly #init: PartialImageParts['init']
   readonly #onClose: () => void
   #record: ImageRecord
@@ -52,6 +55,7 @@ export class PartialImage implements ImageDownload {
     this.#fh = parts.fh
     this.#record = parts.record
     this.#records = parts.records
+    this.#openFile = parts.openFile
     this.#init = parts.init
     this.#onClose = parts.onClose
     this.#durable = parts.durable.clone()
@@ -186,7 +190,7 @@ export class PartialImage implements ImageDownload {
     this.#record = { ...this.#record, path: target }
     for (const dir of new Set([dirname(target), dirname(from)])) {
       try {
-        await syncDirectory(dir)
+        await syncDirectory(dir, this.#openFile)
       } catch (err) {
         throw storageError(err, `syncing directory ${dir}`, target)
       }
