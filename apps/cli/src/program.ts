@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
+import { agentCommand } from './commands/agent.js'
 import { coordinatorCommand } from './commands/coordinator.js'
 import { fetchCommand } from './commands/fetch.js'
 import { publishCommand } from './commands/publish.js'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
       .addCommand(publishCommand())
       .addCommand(rolloutCommand())
       .addCommand(statusCommand())
+      .addCommand(agentCommand())
   )
 }
 

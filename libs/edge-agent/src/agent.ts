@@ -151,6 +151,8 @@ export class EdgeAgent {
   private retryTimer?: TimerHandle
   private needsUpdate = true
   private stopping = false
+  private starting?: Promise<void>
+  private stopped?: Promise<void>
   private uploadedByOldNodes = 0
   private readonly totals: AgentTotals = {
     bytesDownloaded: 0,
@@ -166,7 +168,8 @@ export class EdgeAgent {
     failures: 0,
   }
 
-  private constructor(init: EdgeAgentInit) {
+  /** Checks the options; nothing starts before `start()`. */
+  constructor(init: EdgeAgentInit) {
     if (typeof init.dataDir !== 'string' || init.dataDir.trim() === '') throw new AgentConfigError('a data directory is required (--data-dir)')
     try {
       this.base = new CoordinatorClient({
@@ -194,8 +197,20 @@ export class EdgeAgent {
    */
   static async start(init: EdgeAgentInit): Promise<EdgeAgent> {
     const agent = new EdgeAgent(init)
-    await agent.run()
+    await agent.start()
     return agent
+  }
+
+  /** See `EdgeAgent.start`. `stop()` may be called while this runs (it then rejects with `AgentStoppedError`). */
+  async start(): Promise<void> {
+    if (this.starting !== undefined) return this.starting
+    this.starting = this.run()
+    return this.starting
+  }
+
+  /** True once `start()` has finished and until `stop()`. */
+  get running(): boolean {
+    return this.loop !== undefined && !this.stopping
   }
 
   get nodeId(): string | undefined {
@@ -246,8 +261,12 @@ export class EdgeAgent {
   }
 
   /** Stops heartbeats and any fetch (resumable later), then the swarm node. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.stopping) return
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown()
+    return this.stopped
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopping = true
     this.lifetime.abort(new AgentStoppedError('the agent is stopping'))
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer)
@@ -287,6 +306,7 @@ export class EdgeAgent {
       await this.serveKept()
       const remembered = (await this.memory.get(DESIRED_KEY).catch(() => undefined)) as Desired | undefined
       if (remembered !== undefined) this.desired = remembered
+      if (this.stopping) throw new AgentStoppedError('stopped while starting')
       this.loop = new HeartbeatLoop({
         beat: (signal) => this.beat(signal),
         onResponse: (response) => this.onHeartbeat(response),
