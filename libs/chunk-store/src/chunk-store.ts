@@ -243,10 +243,10 @@ export class ChunkStore {
     if (record !== undefined && fits && record.state === 'downloading' && record.origin === 'download') {
       if (record.path !== partial && (await this.#intact(record, record.path))) {
         // Same image, new partial path (another --out): carry the bytes over when a rename can.
-        await rename(record.path, partial).then(
-          () => syncDirectory(dirname(partial), this.#openFile),
-          () => undefined,
-        )
+        // Any failure here only means starting over: the identity check below decides.
+        await rename(record.path, partial)
+          .then(() => syncDirectory(dirname(partial), this.#openFile))
+          .catch(() => undefined)
       }
       if (await this.#intact(record, partial)) resumed = await this.#records.getBitfield(cid, chunkCount)
     }
@@ -343,8 +343,10 @@ export class ChunkStore {
       stat.isFile() &&
       stat.size === record.size &&
       stat.ino === record.ino &&
-      // Without statx, libuv reports ctime as the birth time: then only the inode can be compared.
-      (stat.birthtimeMs === record.birthtimeMs || stat.birthtimeMs === stat.ctimeMs)
+      // Inode numbers are reused at once; the birth time (statx) tells a new file apart. Where a
+      // file system has no birth time it reads 0 and only the inode counts. (Without statx at all,
+      // libuv would report ctime, which every write changes: resume would then restart, safely.)
+      stat.birthtimeMs === record.birthtimeMs
     )
   }
 

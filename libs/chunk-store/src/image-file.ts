@@ -48,7 +48,7 @@ export async function syncDirectory(dir: string, openFile: OpenImageFile = open)
 }
 
 /** stat, or undefined if nothing is there. */
-export async function statIfExists(path: string): Promise<{ size: number; ino: number; birthtimeMs: number; ctimeMs: number; isFile(): boolean } | undefined> {
+export async function statIfExists(path: string): Promise<{ size: number; ino: number; birthtimeMs: number; isFile(): boolean } | undefined> {
   try {
     return await stat(path)
   } catch (err) {
