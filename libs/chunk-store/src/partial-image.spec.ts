@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { InvalidInputError, StorageError } from '@imgswarm/core'
@@ -21,8 +21,7 @@ describe('ImageDownload', () => {
     dataDir = join(dir, 'data')
     outPath = join(dir, 'out', 'image.img')
     partial = partialPathFor(outPath)
-    await rm(join(dir, 'out'), { recursive: true, force: true })
-    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'out')))
+    await mkdir(join(dir, 'out'))
   })
   afterEach(async () => {
     await removeDir(dir)
