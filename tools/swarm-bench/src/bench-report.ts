@@ -124,7 +124,7 @@ const BOUND_TEXT: Record<LowerBoundTerm, string> = {
 
 /** The human-readable table the command prints. */
 export function formatTable(report: BenchReport): string {
-  const header = ['system', 'last (s)', 'median (s)', 'last/T*', 'seed bytes/F', 'outputs', 'host CPU mean/max (ours)']
+  const header = ['system', 'last (s)', 'median (s)', 'last/T*', 'seed bytes/F', 'outputs', 'host CPU mean/max (ours, softirq)']
   const rows = Object.entries(report.systems).map(([name, r]) => {
     if (r.error !== undefined) return [name, '-', '-', '-', '-', 'FAILED', cpuText(r.cpu)]
     return [
@@ -158,6 +158,6 @@ function fixed(value: number | null, digits: number): string {
 
 function cpuText(cpu: CpuUse | undefined): string {
   if (cpu === undefined) return '-'
-  const ours = cpu.benchBusy === undefined ? '' : ` (${Math.round(cpu.benchBusy * 100)}%)`
+  const ours = cpu.benchBusy === undefined ? '' : ` (${Math.round(cpu.benchBusy * 100)}%, ${Math.round(cpu.softirqBusy * 100)}%)`
   return `${Math.round(cpu.meanBusy * 100)}% / ${Math.round(cpu.maxBusy * 100)}%${ours}`
 }

@@ -4,8 +4,8 @@ import { parseStatCpuSeconds } from './process-cpu.js'
 
 describe('parseProcStat', () => {
   it('counts idle and iowait as not busy', () => {
-    const text = 'cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\nintr 1\n'
-    expect(parseProcStat(text)).toEqual({ busy: 150, total: 1000 })
+    const text = 'cpu  100 0 50 800 50 0 20 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\nintr 1\n'
+    expect(parseProcStat(text)).toEqual({ busy: 170, softirq: 20, total: 1020 })
     expect(() => parseProcStat('intr 1\n')).toThrow(/cpu line/)
   })
 })

@@ -9,6 +9,8 @@ export interface CpuUse {
   maxBusy: number
   /** Share of samples with the host more than 90 % busy: the CPU, not the links, was the limit then. */
   saturatedShare: number
+  /** Share of all cores spent in softirq (mostly the emulated network: veth, bridge, htb). */
+  softirqBusy: number
   /** CPU seconds the system's own processes used during the transfer (kernel network work aside). */
   benchCpuS?: number
   /** `benchCpuS` as a share of all cores over the transfer: the rest of the host load was not ours. */
@@ -17,6 +19,7 @@ export interface CpuUse {
 
 interface CpuTimes {
   busy: number
+  softirq: number
   total: number
 }
 
@@ -27,7 +30,7 @@ export function parseProcStat(text: string): CpuTimes {
   const values = line.trim().split(/\s+/).slice(1, 9).map(Number)
   const total = values.reduce((a, b) => a + b, 0)
   const idle = values[3] + (values[4] ?? 0)
-  return { busy: total - idle, total }
+  return { busy: total - idle, softirq: values[6] ?? 0, total }
 }
 
 /** Samples the host's CPU (all namespaces share it) until stopped. */
@@ -44,12 +47,14 @@ export function startCpuSampler(intervalMs = CPU_SAMPLE_MS, read = () => readFil
     stop(): CpuUse {
       clearInterval(timer)
       const end = parseProcStat(read())
-      const overall = end.total > first.total ? (end.busy - first.busy) / (end.total - first.total) : 0
+      const span = end.total - first.total
+      const overall = span > 0 ? (end.busy - first.busy) / span : 0
       return {
         cores: availableParallelism(),
         meanBusy: overall,
         maxBusy: samples.length > 0 ? Math.max(...samples) : overall,
         saturatedShare: samples.length > 0 ? samples.filter((s) => s > 0.9).length / samples.length : 0,
+        softirqBusy: span > 0 ? (end.softirq - first.softirq) / span : 0,
       }
     },
   }

@@ -71,8 +71,8 @@ export function defaultImgswarmCli(): string {
 /**
  * imgswarm itself: `imgswarm seed` in the seed's namespace, `imgswarm fetch --peer <seed>` on every
  * agent (they find each other by peer exchange) lingering until the benchmark stops them.
- * Completion is a `{"event":"complete"}` JSON line, or else the output file appearing (the CLI
- * writes it atomically, so it appears whole).
+ * Completion is a `{"event":"complete"}` JSON line, or else the output file appearing at full size
+ * (the CLI writes it atomically, so it appears whole).
  */
 export class ImgswarmRunner implements SystemRunner {
   readonly name = 'imgswarm' as const
@@ -147,7 +147,8 @@ export class ImgswarmRunner implements SystemRunner {
       },
     })
     this.#agents.push({ name: agent.name, proc, state })
-    const completed = pollUntil(() => state.completedAt ?? (fileExists(outPath) ? Date.now() : undefined), {
+    const size = this.#ctx.image.sizeBytes
+    const completed = pollUntil(() => state.completedAt ?? (fileHasSize(outPath, size) ? Date.now() : undefined), {
       what: `${agent.name} to complete`,
       signal,
       failure: exitedEarly(proc, logFile),
@@ -179,9 +180,10 @@ interface FetchState {
   completedAt?: number
 }
 
-function fileExists(path: string): boolean {
+function fileHasSize(path: string, size: number): boolean {
   try {
-    return statSync(path).isFile()
+    const st = statSync(path)
+    return st.isFile() && st.size === size
   } catch {
     return false
   }
