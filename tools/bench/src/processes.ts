@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const CLI = join(REPO_ROOT, 'apps', 'cli', 'bin', 'imgswarm.js')
+/** The CLI compiled by `npm run build`: plain JavaScript, no TypeScript loader (production). */
+export const COMPILED_CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js')
 const RUN = join(REPO_ROOT, 'tools', 'bench', 'bin', 'run.js')
 
 const children = new Set<ChildProcess>()
@@ -48,9 +50,14 @@ function start(args: string[]): Child {
   return { proc, firstLine, exited }
 }
 
-/** `imgswarm <args>` as a child process. */
-export function cli(args: string[]): Child {
-  return start([CLI, ...args])
+/** `imgswarm <args>` as a child process (from source, or the compiled build). */
+export function cli(args: string[], entry: string = CLI): Child {
+  return start([entry, ...args])
+}
+
+/** Compiles the workspace to dist/ (tools/build.mjs). */
+export async function buildCompiled(): Promise<void> {
+  await start([join(REPO_ROOT, 'tools', 'build.mjs')]).exited
 }
 
 /** A TypeScript helper script of the benchmarks as a child process. */
