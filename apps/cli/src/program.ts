@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
 import { agentCommand } from './commands/agent.js'
 import { coordinatorCommand } from './commands/coordinator.js'
+import { demoCommand } from './commands/demo.js'
 import { fetchCommand } from './commands/fetch.js'
 import { publishCommand } from './commands/publish.js'
 import { rolloutCommand } from './commands/rollout.js'
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
       .addCommand(publishCommand())
       .addCommand(rolloutCommand())
       .addCommand(statusCommand())
+      .addCommand(demoCommand())
       .addCommand(agentCommand())
   )
 }
