@@ -37,6 +37,9 @@ if (mode === 'serve') {
   })
 } else if (mode === 'pull') {
   const stream = await host.dialProtocol(multiaddr(arg), PROTOCOL)
+  // as imgswarm's MessageChannel does: a stalled reader must not trip the 4 MiB default while
+  // the yamux window lets 16 MiB be in flight
+  stream.maxReadBufferLength = 64 * 1024 * 1024
   const start = process.hrtime.bigint()
   let bytes = 0
   for await (const buf of stream) bytes += buf.byteLength
