@@ -45,7 +45,7 @@ interface Parsed {
 
 /** Parses `inv` with the real program; throws with commander's message when it would refuse it. */
 async function parse(inv: Invocation): Promise<Parsed> {
-  const program = buildProgram()
+  const program = await buildProgram()
   const errors: string[] = []
   let parsed: Parsed | undefined
   const visit = (cmd: Command): void => {
@@ -89,13 +89,13 @@ async function variablesReadByCode(): Promise<Set<string>> {
 }
 
 /** Every option environment variable of the whole program. */
-function programEnvVars(): Set<string> {
+async function programEnvVars(): Promise<Set<string>> {
   const names = new Set<string>()
   const visit = (cmd: Command): void => {
     for (const o of cmd.options) if (o.envVar !== undefined) names.add(o.envVar)
     cmd.commands.forEach(visit)
   }
-  visit(buildProgram())
+  visit(await buildProgram())
   return names
 }
 
@@ -112,7 +112,7 @@ describe('deploy/ files', () => {
 
   beforeAll(async () => {
     files = (await listFiles(DEPLOY)).map((f) => relativeTo(REPO_ROOT, f))
-    readByCode = new Set([...(await variablesReadByCode()), ...programEnvVars()])
+    readByCode = new Set([...(await variablesReadByCode()), ...(await programEnvVars())])
   })
 
   /** IMGSWARM_* names a file mentions must be read by the code or substituted in its commands. */

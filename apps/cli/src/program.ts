@@ -1,37 +1,42 @@
 import { Command, CommanderError } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
-import { agentCommand } from './commands/agent.js'
-import { coordinatorCommand } from './commands/coordinator.js'
-import { demoCommand } from './commands/demo.js'
-import { fetchCommand } from './commands/fetch.js'
-import { publishCommand } from './commands/publish.js'
-import { rolloutCommand } from './commands/rollout.js'
-import { statusCommand } from './commands/status.js'
-import { seedCommand } from './commands/seed.js'
 
 /**
- * The whole `imgswarm` command tree. Built here (not in main.ts) so tests can read the real
- * commands and flags, e.g. to check that deploy/ files only use flags that exist.
- * Register a new command with one `.addCommand(...)` line below.
+ * Every command, by name, with the module that builds it. A module is loaded only when its
+ * command runs (or for the whole tree: help, tests), so `imgswarm status` does not load libp2p
+ * or NestJS. Register a new command with one line here.
  */
-export function buildProgram(): Command {
-  return inheritSettings(
-    new Command('imgswarm')
-      .description('peer-to-peer distribution of large golden images')
-      .version('0.1.0')
-      // program options only before the subcommand: `seed --version 2026.11` is the image version
-      .enablePositionalOptions()
-      .showHelpAfterError()
-      .exitOverride()
-      .addCommand(seedCommand())
-      .addCommand(fetchCommand())
-      .addCommand(coordinatorCommand())
-      .addCommand(publishCommand())
-      .addCommand(rolloutCommand())
-      .addCommand(statusCommand())
-      .addCommand(demoCommand())
-      .addCommand(agentCommand())
-  )
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Command>]> = [
+  ['seed', async () => (await import('./commands/seed.js')).seedCommand()],
+  ['fetch', async () => (await import('./commands/fetch.js')).fetchCommand()],
+  ['coordinator', async () => (await import('./commands/coordinator.js')).coordinatorCommand()],
+  ['publish', async () => (await import('./commands/publish.js')).publishCommand()],
+  ['rollout', async () => (await import('./commands/rollout.js')).rolloutCommand()],
+  ['status', async () => (await import('./commands/status.js')).statusCommand()],
+  ['demo', async () => (await import('./commands/demo.js')).demoCommand()],
+  ['agent', async () => (await import('./commands/agent.js')).agentCommand()],
+]
+
+/**
+ * The `imgswarm` command tree. Given the user's arguments (`process.argv.slice(2)`), only the
+ * command they name is built; without them (or for help and unknown commands) all are. Built
+ * here, not in main.ts, so tests can read the real commands and flags (e.g. to check that
+ * deploy/ files only use flags that exist).
+ */
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
+  const named = COMMANDS.filter(([name]) => name === args?.[0])
+  // one at a time: Jest's ESM loader mishandles concurrent dynamic imports of shared modules
+  const commands: Command[] = []
+  for (const [, load] of named.length > 0 ? named : COMMANDS) commands.push(await load())
+  const program = new Command('imgswarm')
+    .description('peer-to-peer distribution of large golden images')
+    .version('0.1.0')
+    // program options only before the subcommand: `seed --version 2026.11` is the image version
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride()
+  for (const command of commands) program.addCommand(command)
+  return inheritSettings(program)
 }
 
 /**
