@@ -5,19 +5,17 @@ import { randomBytes } from 'node:crypto'
 import { readFile, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { CoordinatorClient, type RolloutView } from '@imgswarm/coordinator-client'
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test only: the agent is tested against the real coordinator
-import { startCoordinator, type RunningCoordinator } from '@imgswarm/coordinator'
+import type { RunningCoordinator } from '@imgswarm/coordinator'
 import { generatePublisherKey, type PublisherKey } from '@imgswarm/manifest'
 import { SwarmNode, type PublishedImage } from '@imgswarm/swarm-node'
 import { EdgeAgent, type EdgeAgentInit } from './agent.js'
 import { startMetricsServer } from './metrics-server.js'
+import { ADMIN_TOKEN, ENROLMENT_TOKEN, startTestCoordinator } from './test/coordinator.js'
 import { eventually, sha256File, tempDir, writeRandomFile } from './test/fixtures.js'
 import { SwarmNodeSeeder } from './test/swarm-seeder.js'
 
 const MiB = 1024 * 1024
 const SIZE = 12 * MiB
-const ADMIN_TOKEN = 'admin-token-for-the-agent-e2e-0123'
-const ENROLMENT_TOKEN = 'enrolment-token-for-the-agent-e2e-0123'
 
 describe('edge agents under a real coordinator and seed (one process, loopback)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -60,18 +58,8 @@ describe('edge agents under a real coordinator and seed (one process, loopback)'
     key = generatePublisherKey()
     seed = await SwarmNode.create({ dataDir: join(dir.path, 'seed') })
     await seed.start()
-    coordinator = await startCoordinator({
-      dataDir: join(dir.path, 'coordinator'),
-      port: 0,
-      host: '127.0.0.1',
-      adminToken: ADMIN_TOKEN,
-      enrolmentToken: ENROLMENT_TOKEN,
-      trustedPublishers: [key.publicKey],
-      heartbeatIntervalMs: 150,
-      heartbeatTimeoutMs: 10_000,
-      tickIntervalMs: 500,
+    coordinator = await startTestCoordinator(join(dir.path, 'coordinator'), [key.publicKey], {
       seeder: new SwarmNodeSeeder(seed, [key.publicKey]),
-      logger: false,
     })
     admin = new CoordinatorClient({ url: coordinator.url, token: ADMIN_TOKEN })
 

@@ -65,10 +65,15 @@ describe('ImageActivator (real files and level in a temp dir)', () => {
 
     // at every step of the switch, `current` is a whole image: the old one or the new one
     const seen: string[] = []
+    const reported = new Set<string | undefined>()
     const watching = await open(async (step) => {
       seen.push(`${step}:${await shaOf(watching.currentLink)}`)
+      reported.add(watching.current?.manifestCid)
     })
     await watching.activate(v2.manifestCid)
+    // nobody is told v2 is current before the `current` link shows it
+    expect([...reported]).toEqual([v1.manifestCid])
+    expect(watching.current?.manifestCid).toBe(v2.manifestCid)
     expect(seen.map((s) => s.split(':').slice(0, -1).join(':'))).toEqual([
       'committed',
       'link-made:current',

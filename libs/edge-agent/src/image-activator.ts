@@ -173,7 +173,7 @@ export class ImageActivator {
    */
   async activate(manifestCid: string, kind: ActivationEvent['kind'] = 'activate'): Promise<ActivationPointers> {
     if (this.pointers.current?.manifestCid === manifestCid) {
-      await this.applyLinks() // repairs links a failed switch may have left behind
+      await this.applyLinks(this.pointers) // repairs links a failed switch may have left behind
       return { ...this.pointers }
     }
     const image = await this.kept(manifestCid)
@@ -196,10 +196,11 @@ export class ImageActivator {
       { type: 'put', key: POINTERS_KEY, value: toStored(next) },
       { type: 'put', key: eventKey, value: event },
     ])
-    this.pointers = next
     try {
       await this.step('committed')
-      await this.applyLinks()
+      await this.applyLinks(next)
+      // only now: whoever reads `current` from here on finds the link pointing at it
+      this.pointers = next
     } catch (err) {
       if (err instanceof PlayedCrash) throw err.cause // leave everything as a crash would
       await this.undo(before, eventKey, err)
@@ -270,7 +271,7 @@ export class ImageActivator {
     if (this.pointers.current?.manifestCid !== stored.current || this.pointers.previous?.manifestCid !== stored.previous) {
       await this.write('correcting the activation pointers', [{ type: 'put', key: POINTERS_KEY, value: toStored(this.pointers) }])
     }
-    await this.applyLinks()
+    await this.applyLinks(this.pointers)
   }
 
   /** A switch failed after its commit (not a crash): put the old pointers and links back. */
@@ -281,7 +282,7 @@ export class ImageActivator {
         { type: 'put', key: POINTERS_KEY, value: toStored(before) },
         { type: 'del', key: eventKey },
       ])
-      await this.applyLinks()
+      await this.applyLinks(before)
     } catch (err) {
       this.log.error(
         { err: (err as Error).message, cause: (cause as Error).message },
@@ -299,12 +300,12 @@ export class ImageActivator {
     }
   }
 
-  /** Makes each link show its committed pointer; links already right are left alone. */
-  private async applyLinks(): Promise<void> {
+  /** Makes each link show its pointer; links already right are left alone. */
+  private async applyLinks(pointers: ActivationPointers): Promise<void> {
     let changed = false
     for (const [name, image] of [
-      [CURRENT_LINK, this.pointers.current],
-      [PREVIOUS_LINK, this.pointers.previous],
+      [CURRENT_LINK, pointers.current],
+      [PREVIOUS_LINK, pointers.previous],
     ] as const) {
       const link = join(this.dataDir, name)
       if (image === undefined) {

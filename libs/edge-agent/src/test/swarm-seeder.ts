@@ -1,7 +1,6 @@
 // A coordinator seed port (`ImageSeeder`) on a SwarmNode, for tests. The real one belongs next to
 // the CLI's `coordinator` command; this one shows the shape: serve an image the node published or
 // stored, or serve a file at `sourcePath` under a manifest registered elsewhere.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test only: the agent is tested against the real coordinator
 import type { ImageSeeder, SeedImage, SeederInfo } from '@imgswarm/coordinator'
 import { decodeSignedManifest } from '@imgswarm/manifest'
 import type { SwarmNode } from '@imgswarm/swarm-node'
