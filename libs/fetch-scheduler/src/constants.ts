@@ -33,9 +33,6 @@ export const DEFAULT_INFLIGHT_BETA = 3
 /** Time constant of the exponentially decayed delivered-rate window, per peer. */
 export const DEFAULT_RATE_WINDOW_MS = 4_000
 
-/** The base (unloaded) request latency is the minimum seen over this window, so it can rise again. */
-export const DEFAULT_BASE_RTT_WINDOW_MS = 10_000
-
 // ---- request timeouts and retries (Downloader) ------------------------------------------------
 
 /** A request's timeout is this factor times the time the peer's observed rate says it needs. */
@@ -95,6 +92,13 @@ export const DEFAULT_CURRENT_RATE_WINDOW_MS = 5_000
 
 /** Chunks sent at once (the rest of the admitted requests wait in per-peer queues). */
 export const DEFAULT_UPLOAD_SLOTS = 4
+
+/**
+ * Sends under way to one peer at once. One: the transport takes the next chunk as soon as the
+ * previous one is out, so a lone requester still gets the whole uplink, each chunk arrives whole
+ * sooner (and can be passed on sooner), and the slots serve different peers.
+ */
+export const DEFAULT_MAX_SENDS_PER_PEER = 1
 
 /** Requests a peer may have waiting with us; more are answered 'busy'. */
 export const DEFAULT_MAX_QUEUED_PER_PEER = 64

@@ -1,5 +1,4 @@
 import {
-  DEFAULT_BASE_RTT_WINDOW_MS,
   DEFAULT_INFLIGHT_ALPHA,
   DEFAULT_INFLIGHT_BETA,
   DEFAULT_INITIAL_INFLIGHT,
@@ -21,7 +20,6 @@ export interface InflightControllerInit {
   alpha?: number
   beta?: number
   rateWindowMs?: number
-  baseRttWindowMs?: number
   timeoutFactor?: number
   minRequestTimeoutMs?: number
   initialRequestTimeoutMs?: number
@@ -39,7 +37,6 @@ export function inflightControllerConfig(init: InflightControllerInit = {}): Inf
     alpha: init.alpha ?? DEFAULT_INFLIGHT_ALPHA,
     beta: init.beta ?? DEFAULT_INFLIGHT_BETA,
     rateWindowMs: init.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
-    baseRttWindowMs: init.baseRttWindowMs ?? DEFAULT_BASE_RTT_WINDOW_MS,
     timeoutFactor: init.timeoutFactor ?? DEFAULT_REQUEST_TIMEOUT_FACTOR,
     minRequestTimeoutMs: init.minRequestTimeoutMs ?? DEFAULT_MIN_REQUEST_TIMEOUT_MS,
     initialRequestTimeoutMs: init.initialRequestTimeoutMs ?? DEFAULT_INITIAL_REQUEST_TIMEOUT_MS,
@@ -54,7 +51,7 @@ export function inflightControllerConfig(init: InflightControllerInit = {}): Inf
   if (!(c.alpha >= 0 && c.beta > c.alpha)) {
     throw new SchedulerConfigError(`need 0 <= alpha < beta, got alpha ${c.alpha}, beta ${c.beta}`)
   }
-  for (const key of ['rateWindowMs', 'baseRttWindowMs', 'timeoutFactor', 'minRequestTimeoutMs', 'initialRequestTimeoutMs', 'maxRequestTimeoutMs'] as const) {
+  for (const key of ['rateWindowMs', 'timeoutFactor', 'minRequestTimeoutMs', 'initialRequestTimeoutMs', 'maxRequestTimeoutMs'] as const) {
     if (!(c[key] > 0) || !Number.isFinite(c[key])) throw new SchedulerConfigError(`${key} must be a positive number, got ${c[key]}`)
   }
   c.initialInflight = Math.min(c.maxInflight, Math.max(c.minInflight, Math.round(c.initialInflight)))
@@ -84,10 +81,8 @@ export class InflightController {
   private outstanding = 0
   private readonly meter: BusyRate
   private delivered = 0
-  // base latency: minimum over the current and the previous window
-  private windowStart: number
-  private windowMin = Infinity
-  private previousMin = Infinity
+  /** Smallest request latency seen: the unloaded latency (round trip plus one chunk's transfer). */
+  private base = Infinity
   private srtt: number | undefined
 
   constructor(config: InflightControllerConfig, now: number) {
@@ -95,7 +90,6 @@ export class InflightController {
     this.target = config.initialInflight
     this.ssthresh = config.maxInflight
     this.meter = new BusyRate(config.rateWindowMs, now)
-    this.windowStart = now
   }
 
   /** Requests we may have outstanding at this peer now. */
@@ -109,8 +103,7 @@ export class InflightController {
 
   /** Smallest recent request latency in ms (undefined before the first chunk). */
   get baseRtt(): number | undefined {
-    const b = Math.min(this.windowMin, this.previousMin)
-    return Number.isFinite(b) ? b : undefined
+    return Number.isFinite(this.base) ? this.base : undefined
   }
 
   /** Smoothed request latency in ms (undefined before the first chunk). */
@@ -137,13 +130,10 @@ export class InflightController {
     this.delivered++
     const sample = Math.max(1e-3, now - sentAt)
     this.srtt = this.srtt === undefined ? sample : 0.875 * this.srtt + 0.125 * sample
-    if (now - this.windowStart > this.cfg.baseRttWindowMs) {
-      this.previousMin = this.windowMin
-      this.windowMin = Infinity
-      this.windowStart = now
-    }
-    this.windowMin = Math.min(this.windowMin, sample)
-    const base = Math.min(this.windowMin, this.previousMin)
+    // The minimum over the peer's lifetime, as in Vegas: a windowed minimum would creep up
+    // while we always keep requests queued (no sample is ever unloaded), and the limit with it.
+    this.base = Math.min(this.base, sample)
+    const base = this.base
     // Growth only means something when we actually use the window (not app-limited).
     const usingWindow = windowInUse >= this.limit - 1
     const queued = windowInUse * (1 - base / sample)

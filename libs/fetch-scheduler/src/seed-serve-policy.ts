@@ -116,6 +116,7 @@ export class SeedServePolicy implements ServePolicy {
     let bestAvail = Infinity
     let bestSent = Infinity
     for (const c of ctx.queue.entries()) {
+      if (!ctx.canSendTo(c.peer)) continue
       // A second ask was deferred once already: it goes first, as if nobody held the chunk.
       const a = this.wasTold(c.peer, c.index, ctx.now) ? 0 : this.othersHolding(c.peer, c.index)
       const s = this.sentCount[c.index]

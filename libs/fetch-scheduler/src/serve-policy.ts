@@ -9,6 +9,10 @@ export interface ServeContext {
   active: number
   slots: number
   queue: ServeQueue
+  /** Bytes we sent `peer` lately (exponentially decayed): the basis of fair shares. */
+  servedLately(peer: PeerKey): number
+  /** False while `peer` already has as many sends under way as it may (its requests wait). */
+  canSendTo(peer: PeerKey): boolean
 }
 
 /**

@@ -64,9 +64,17 @@ export class ServeQueue {
     return q
   }
 
-  /** Peers with requests waiting, in turn order. */
-  peers(): readonly PeerKey[] {
-    return this.ring
+  /** Peers with requests waiting, in turn order (from the peer whose turn it is). */
+  peers(): PeerKey[] {
+    const n = this.ring.length
+    const out = new Array<PeerKey>(n)
+    for (let k = 0; k < n; k++) out[k] = this.ring[(this.cursor + k) % n]
+    return out
+  }
+
+  /** The oldest waiting request of `peer`. */
+  headOf(peer: PeerKey): ChunkIndex | undefined {
+    return this.queues.get(peer)?.[0]
   }
 
   /** Removes and returns the newest request of `peer`. */

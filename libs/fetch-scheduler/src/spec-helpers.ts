@@ -3,10 +3,10 @@ import { Bitfield } from '@imgswarm/core'
 import { Downloader, type DownloaderInit } from './downloader.js'
 import { MemoryChunkStore } from './memory-chunk-store.js'
 import { SimulatedSwarm, type SimNode } from './memory-network.js'
-import type { PeerHello } from './network.js'
+import type { PeerHello, PeerKey, SwarmNetwork } from './network.js'
 import { createRandom, type RandomSource } from './random.js'
 import { SeedServePolicy } from './seed-serve-policy.js'
-import type { ChunkVerifier } from './storage.js'
+import type { ChunkSink, ChunkSource, ChunkVerifier } from './storage.js'
 import { Uploader, type UploaderInit } from './uploader.js'
 
 export const KiB = 1024
@@ -53,6 +53,14 @@ export interface TestNodeSpec {
   serveOnly?: boolean
   downloader?: Partial<DownloaderInit>
   uploader?: Partial<UploaderInit>
+  /** Wraps the network the node's downloader drives (spies). */
+  wrapNetwork?: (network: SwarmNetwork) => SwarmNetwork
+  /** Replaces what the uploader reads from (a lying peer). */
+  source?: (store: MemoryChunkStore) => ChunkSource
+  /** Replaces what the downloader writes to (a full disk). */
+  sink?: (store: MemoryChunkStore) => ChunkSink
+  /** 'none': the node receives requests and never answers (no uploader). */
+  serve?: 'none'
 }
 
 export interface TestNode {
@@ -95,7 +103,7 @@ export function buildSwarm(opts: {
     const hello = (): PeerHello => ({ haves: new Bitfield(chunkLengths.length, store.verified.toBytes()), site: spec.site, seed: spec.seed })
     const sim = swarm.addNode({ id: spec.id, upBps: spec.up, downBps: spec.down, latencyMs: spec.latencyMs, hello })
     const uploader = new Uploader({
-      source: store,
+      source: spec.source?.(store) ?? store,
       network: sim,
       clock: swarm.clock,
       policy: spec.seed === true ? new SeedServePolicy({ chunkCount: chunkLengths.length }) : undefined,
@@ -105,9 +113,9 @@ export function buildSwarm(opts: {
     if (spec.seed !== true && spec.serveOnly !== true) {
       downloader = new Downloader({
         chunkLengths,
-        sink: store,
+        sink: spec.sink?.(store) ?? store,
         verify,
-        network: sim,
+        network: spec.wrapNetwork?.(sim) ?? sim,
         clock: swarm.clock,
         random: createRandom(Math.floor(random() * 2 ** 31)),
         site: spec.site,
@@ -115,7 +123,7 @@ export function buildSwarm(opts: {
       })
       sim.attach(downloader)
     }
-    sim.attach(uploader)
+    if (spec.serve !== 'none') sim.attach(uploader)
     nodes.set(spec.id, { spec, sim, store, downloader, uploader })
   }
   if ((opts.connect ?? 'all') === 'all') {
@@ -132,4 +140,61 @@ export async function runToCompletion(t: TestSwarm, maxTimeMs = 3_600_000): Prom
   for (const d of downloaders) d.start().catch((err: unknown) => failures.push(err))
   const r = await t.swarm.run({ until: maxTimeMs, stopWhen: () => downloaders.every((d) => d.complete) || failures.length > 0 })
   return { time: r.time, failures }
+}
+
+/** Calls a downloader made on a network, recorded in order. */
+export interface NetworkCall {
+  op: 'request' | 'cancel' | 'announce' | 'ban' | 'reject' | 'sendChunk'
+  peer?: PeerKey
+  indices: number[]
+  time: number
+}
+
+/** Wraps a network so that every call is recorded, then passed on. */
+export function spyNetwork(inner: SwarmNetwork, now: () => number, calls: NetworkCall[]): SwarmNetwork {
+  return {
+    request(peer, indices) {
+      calls.push({ op: 'request', peer, indices: [...indices], time: now() })
+      inner.request(peer, indices)
+    },
+    cancel(peer, indices) {
+      calls.push({ op: 'cancel', peer, indices: [...indices], time: now() })
+      inner.cancel(peer, indices)
+    },
+    announce(indices) {
+      calls.push({ op: 'announce', indices: [...indices], time: now() })
+      inner.announce(indices)
+    },
+    ban(peer, reason) {
+      calls.push({ op: 'ban', peer, indices: [], time: now() })
+      inner.ban(peer, reason)
+    },
+    reject(peer, index, reason) {
+      calls.push({ op: 'reject', peer, indices: [index], time: now() })
+      inner.reject(peer, index, reason)
+    },
+    sendChunk(peer, index, bytes) {
+      calls.push({ op: 'sendChunk', peer, indices: [index], time: now() })
+      return inner.sendChunk(peer, index, bytes)
+    },
+  }
+}
+
+/** A source that serves flipped bytes for the given chunks. */
+export function lyingSource(store: MemoryChunkStore, lies: ReadonlySet<number>): ChunkSource {
+  return {
+    verified: store.verified,
+    has: (i) => store.has(i),
+    read: (i) => {
+      const bytes = store.read(i)
+      if (!lies.has(i)) return bytes
+      const bad = Uint8Array.from(bytes)
+      bad[0] ^= 0xff
+      return bad
+    },
+  }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0
 }

@@ -6,6 +6,7 @@ import {
   DEFAULT_INITIAL_QUEUE_LIMIT,
   DEFAULT_MAX_QUEUE_DELAY_MS,
   DEFAULT_MAX_QUEUED_PER_PEER,
+  DEFAULT_MAX_SENDS_PER_PEER,
   DEFAULT_RATE_LIMIT_BURST_MS,
   DEFAULT_RATE_WINDOW_MS,
   DEFAULT_UPLOAD_SLOTS,
@@ -28,6 +29,8 @@ export interface UploaderInit {
   /** How requests are admitted and ordered (default: `DefaultServePolicy`; seeds: `SeedServePolicy`). */
   policy?: ServePolicy
   uploadSlots?: number
+  /** Sends under way to one peer at most (the slots go to different peers). */
+  maxSendsPerPeer?: number
   maxQueuedPerPeer?: number
   maxQueueDelayMs?: number
   initialQueueLimit?: number
@@ -76,6 +79,7 @@ export class Uploader implements SwarmEvents {
   private readonly policy: ServePolicy
   private readonly slots: number
   private readonly maxQueued: number
+  private readonly maxSendsPerPeer: number
   private readonly maxQueueDelayMs: number
   private readonly initialQueueLimit: number
   private readonly sendRate: BusyRate
@@ -108,6 +112,7 @@ export class Uploader implements SwarmEvents {
     this.policy = init.policy ?? new DefaultServePolicy()
     this.slots = init.uploadSlots ?? DEFAULT_UPLOAD_SLOTS
     this.maxQueued = init.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER
+    this.maxSendsPerPeer = init.maxSendsPerPeer ?? DEFAULT_MAX_SENDS_PER_PEER
     this.onError = init.onError
     this.maxQueueDelayMs = init.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS
     this.initialQueueLimit = init.initialQueueLimit ?? DEFAULT_INITIAL_QUEUE_LIMIT
@@ -164,8 +169,11 @@ export class Uploader implements SwarmEvents {
   }
 
   chunkRequested(peer: PeerKey, indices: readonly ChunkIndex[]): void {
-    for (const index of indices) this.admit(peer, index)
-    this.pump()
+    // One at a time: a free slot takes a request at once, so only waiting ones count as queued.
+    for (const index of indices) {
+      this.admit(peer, index)
+      this.pump()
+    }
   }
 
   requestCancelled(peer: PeerKey, indices: readonly ChunkIndex[]): void {
@@ -310,7 +318,15 @@ export class Uploader implements SwarmEvents {
   }
 
   private context(): ServeContext {
-    return { now: this.clock.now(), active: this.active, slots: this.slots, queue: this.queue }
+    const now = this.clock.now()
+    return {
+      now,
+      active: this.active,
+      slots: this.slots,
+      queue: this.queue,
+      servedLately: (peer) => this.servedLately(peer, now),
+      canSendTo: (peer) => (this.sending.get(peer)?.size ?? 0) < this.maxSendsPerPeer,
+    }
   }
 
   private async throttle(bytes: number): Promise<void> {
