@@ -110,14 +110,11 @@ export class Downloader implements SwarmEvents {
   private readonly everRequested: Uint8Array
   private readonly failures: Uint8Array
   private readonly sameSiteHolders: Uint16Array
-  private readonly seedHolders: Uint16Array
   private readonly picker: RarestFirstPicker
   /** Pickable chunks that failed before: any peer may be asked for them, seeds included. */
   private readonly failedPickable = new Set<ChunkIndex>()
   /** Chunks with at least one request outstanding. */
   private readonly requested = new Set<ChunkIndex>()
-  /** Pickable chunks no connected peer holds (waiting for a holder; they do not block endgame). */
-  private orphans = 0
   private totalInflight = 0
 
   private readonly peers = new Map<PeerKey, PeerState>()
@@ -227,7 +224,6 @@ export class Downloader implements SwarmEvents {
     this.everRequested = new Uint8Array(n)
     this.failures = new Uint8Array(n)
     this.sameSiteHolders = new Uint16Array(n)
-    this.seedHolders = new Uint16Array(n)
     this.picker = new RarestFirstPicker(n, this.cfg.random)
     let resumed = 0
     for (let i = 0; i < n; i++) {
@@ -322,7 +318,7 @@ export class Downloader implements SwarmEvents {
     const p = new PeerState(peer, hello.haves.clone(), seed, hello.site, cls, this.ctlConfig, now)
     this.peers.set(peer, p)
     this.byClass[cls].push(p)
-    for (const i of p.haves.indices()) this.addHolder(p, i)
+    if (!seed) for (const i of p.haves.indices()) this.addHolder(p, i)
     if (!this.perPeer.has(peer)) this.perPeer.set(peer, { chunks: 0, bytes: 0, seed, site: hello.site })
     this.refreshClassRates()
     if (this.started) this.fill(p)
@@ -519,26 +515,16 @@ export class Downloader implements SwarmEvents {
   // ---- peers and availability -----------------------------------------------------------------
 
   private addHolder(p: PeerState, i: ChunkIndex): void {
-    const wasOrphan = this.isOrphan(i)
-    if (p.seed) this.seedHolders[i]++
-    else {
-      this.picker.increment(i)
-      if (p.cls === PeerClass.SameSite) this.sameSiteHolders[i]++
-    }
-    if (wasOrphan && this.picker.has(i)) this.orphans--
+    // Seeds hold everything: they do not make a chunk less rare for the swarm, and are not counted.
+    if (p.seed) return
+    this.picker.increment(i)
+    if (p.cls === PeerClass.SameSite) this.sameSiteHolders[i]++
   }
 
   private removeHolder(p: PeerState, i: ChunkIndex): void {
-    if (p.seed) this.seedHolders[i]--
-    else {
-      this.picker.decrement(i)
-      if (p.cls === PeerClass.SameSite) this.sameSiteHolders[i]--
-    }
-    if (this.isOrphan(i) && this.picker.has(i)) this.orphans++
-  }
-
-  private isOrphan(i: ChunkIndex): boolean {
-    return this.picker.availability(i) === 0 && this.seedHolders[i] === 0
+    if (p.seed) return
+    this.picker.decrement(i)
+    if (p.cls === PeerClass.SameSite) this.sameSiteHolders[i]--
   }
 
   /** Removes a peer (left, banned, replaced): its requests go back to the pickable set. */
@@ -550,7 +536,7 @@ export class Downloader implements SwarmEvents {
       p.ctl.dropped(now)
       this.released(i, false)
     }
-    for (const i of p.haves.indices()) this.removeHolder(p, i)
+    if (!p.seed) for (const i of p.haves.indices()) this.removeHolder(p, i)
     this.peers.delete(p.key)
     const list = this.byClass[p.cls]
     list.splice(list.indexOf(p), 1)
@@ -565,12 +551,10 @@ export class Downloader implements SwarmEvents {
     if (this.picker.has(i)) return
     this.picker.add(i)
     if (this.failures[i] > 0) this.failedPickable.add(i)
-    if (this.isOrphan(i)) this.orphans++
   }
 
   private unpick(i: ChunkIndex): void {
     if (!this.picker.has(i)) return
-    if (this.isOrphan(i)) this.orphans--
     this.picker.remove(i)
     this.failedPickable.delete(i)
   }
