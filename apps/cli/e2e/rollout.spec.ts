@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFile, open, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, open, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { RolloutView } from '@imgswarm/coordinator-client'
@@ -59,10 +59,10 @@ describe('rollouts across processes (coordinator + agents on loopback)', () => {
   it('two waves: the second starts only once the first is active, status shows each phase, every copy is identical', async () => {
     const root = await temps.make()
     const source = join(root, 'image.bin')
-    await writeRandomFile(source, 12 * MiB)
+    await writeRandomFile(source, 8 * MiB)
     const sites = ['plant-1', 'plant-1', 'plant-1', 'plant-2', 'plant-2', 'plant-2']
     // a download cap keeps each fetch on screen for a few heartbeats
-    const [agents, image] = await Promise.all([startAgents(root, 'waves', sites, '4MiB'), publish(procs, coordinator, source, 'waves-1')])
+    const [agents, image] = await Promise.all([startAgents(root, 'waves', sites, '3MiB'), publish(procs, coordinator, source, 'waves-1')])
     expect(image.seededByCoordinator).toBe(true)
 
     const create = await operator(procs, coordinator, [
@@ -100,7 +100,7 @@ describe('rollouts across processes (coordinator + agents on loopback)', () => {
     const expected = await sha256File(source)
     for (const agent of agents) {
       expect({ agent: agent.name, sha256: await sha256File(agent.current) }).toEqual({ agent: agent.name, sha256: expected })
-      expect(await agentCounter(agent, 'imgswarm_agent_bytes_downloaded_total')).toBeGreaterThanOrEqual(12 * MiB)
+      expect(await agentCounter(agent, 'imgswarm_agent_bytes_downloaded_total')).toBeGreaterThanOrEqual(8 * MiB)
     }
 
     // the operator's view of the same rollout
@@ -114,21 +114,18 @@ describe('rollouts across processes (coordinator + agents on loopback)', () => {
     const source = join(root, 'image.bin')
     await writeRandomFile(source, 8 * MiB)
     const sites = ['plant-1', 'plant-1', 'plant-2', 'plant-2']
-    const [enrolled] = await Promise.all([startAgents(root, 'halt', sites), publish(procs, coordinator, source, 'halt-1')])
-    // The rollout covers enrolled nodes, running or not: stop the agents, create it, learn which
-    // nodes wave 1 holds, break their image area, and start the agents again.
-    await Promise.all(enrolled.map((a) => a.proc.stop('SIGTERM')))
+    // Every agent starts with a regular file where it keeps its image versions (a directory), so
+    // whichever nodes wave 1 holds fail; the others are repaired as soon as the waves are known.
+    for (const i of sites.keys()) {
+      await mkdir(join(root, `halt-${i + 1}`))
+      await writeFile(join(root, `halt-${i + 1}`, 'images'), 'not a directory\n')
+    }
+    const [agents] = await Promise.all([startAgents(root, 'halt', sites), publish(procs, coordinator, source, 'halt-1')])
     const created = await coordinator.admin.createRollout({ image: 'e2e-image', version: 'halt-1', selector: 'suite=halt', waves: '50%,100%', maxFailures: '1' })
     const firstWave = created.waves[0].nodeIds
     expect(firstWave).toHaveLength(2)
-    const broken = enrolled.filter((a) => firstWave.includes(a.nodeId))
-    for (const agent of broken) {
-      // a regular file where the agent keeps its image versions (a directory)
-      await rm(join(agent.dataDir, 'images'), { recursive: true, force: true })
-      await writeFile(join(agent.dataDir, 'images'), 'not a directory\n')
-    }
-    const agents = await startAgents(root, 'halt', sites)
-    expect(agents.map((a) => a.nodeId)).toEqual(enrolled.map((a) => a.nodeId))
+    const healthy = agents.filter((a) => !firstWave.includes(a.nodeId))
+    for (const agent of healthy) await rm(join(agent.dataDir, 'images'))
 
     const halted = await followRollout(coordinator.admin, created.id, finished, [], 120_000)
     expect(halted.status).toBe('halted')
@@ -146,7 +143,7 @@ describe('rollouts across processes (coordinator + agents on loopback)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500))
     const again = await coordinator.admin.getRollout(created.id)
     expect([again.status, again.waves[1].status]).toEqual(['halted', 'waiting'])
-    for (const agent of agents.filter((a) => !firstWave.includes(a.nodeId))) {
+    for (const agent of healthy) {
       expect(await exists(agent.current)).toBe(false)
       expect(await agentCounter(agent, 'imgswarm_agent_bytes_downloaded_total')).toBe(0)
     }
@@ -174,10 +171,13 @@ describe('rollouts across processes (coordinator + agents on loopback)', () => {
     await file.close()
     expect((await stat(v2)).size).toBe(8 * MiB)
 
-    const [agents, first] = await Promise.all([startAgents(root, 'rollback', ['plant-1', 'plant-2', 'plant-2']), publish(procs, coordinator, v1, 'rollback-1')])
+    const [agents, first, second] = await Promise.all([
+      startAgents(root, 'rollback', ['plant-1', 'plant-2', 'plant-2']),
+      publish(procs, coordinator, v1, 'rollback-1'),
+      publish(procs, coordinator, v2, 'rollback-2'),
+    ])
     const toV1 = await coordinator.admin.createRollout({ image: 'e2e-image', version: 'rollback-1', selector: 'suite=rollback', waves: '100%' })
     expect((await followRollout(coordinator.admin, toV1.id, finished)).status).toBe('completed')
-    const second = await publish(procs, coordinator, v2, 'rollback-2')
     const toV2 = await coordinator.admin.createRollout({ image: 'e2e-image', version: 'rollback-2', selector: 'suite=rollback', waves: '100%' })
     expect((await followRollout(coordinator.admin, toV2.id, finished)).status).toBe('completed')
     const [sha1, sha2] = [await sha256File(v1), await sha256File(v2)]

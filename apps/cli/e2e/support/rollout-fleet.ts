@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
 import { CoordinatorClient, type ImageView, type RolloutView } from '@imgswarm/coordinator-client'
 import { metricValue } from '../../src/prometheus-text.js'
 import { DEFAULT_WAIT_MS, type CliProcess, type CliProcesses } from './cli-process.js'
@@ -28,15 +29,23 @@ export interface RunningAgent {
   metricsUrl: string
 }
 
+export interface CoordinatorInit {
+  /** HTTP port (default 0: any free port). */
+  port?: number
+  /** The embedded seed's libp2p TCP port (default: any free port). */
+  seedPort?: number
+}
+
 /** Starts `imgswarm coordinator` and waits for its `--json` line. */
-export async function startCoordinator(procs: CliProcesses, dataDir: string, port = 0): Promise<RunningCoordinator> {
+export async function startCoordinator(procs: CliProcesses, dataDir: string, init: CoordinatorInit = {}): Promise<RunningCoordinator> {
   const proc = procs.spawn(
     [
       'coordinator',
       '--data-dir',
       dataDir,
       '--port',
-      String(port),
+      String(init.port ?? 0),
+      ...(init.seedPort === undefined ? [] : ['--listen', `/ip4/127.0.0.1/tcp/${init.seedPort}`]),
       '--heartbeat-interval',
       '300',
       '--tick-interval',
@@ -105,6 +114,15 @@ export async function publish(procs: CliProcesses, coordinator: RunningCoordinat
 /** Runs an operator command (`rollout …`, `status …`) against the coordinator to its end. */
 export async function operator(procs: CliProcesses, coordinator: RunningCoordinator, args: readonly string[]): Promise<CliProcess> {
   return procs.run(args, { env: { IMGSWARM_COORDINATOR: coordinator.url, IMGSWARM_ADMIN_TOKEN: ADMIN_TOKEN } })
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }
 
 /** Polls `probe` until it returns something other than undefined (errors count as "not yet"). */
