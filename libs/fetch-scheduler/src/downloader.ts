@@ -591,9 +591,25 @@ export class Downloader implements SwarmEvents {
     }
   }
 
+  /**
+   * Fills every peer, better classes first. Within a class: in endgame the quickest responders
+   * first (they get the duplicates); otherwise from a random start, so that nodes which met
+   * their peers in the same order do not all favour the same ones.
+   */
   private fillAll(): void {
     if (!this.started || this.stopped || this.finished) return
-    for (const cls of PEER_CLASSES) for (const p of this.byClass[cls]) this.fill(p)
+    this.updateEndgame()
+    for (const cls of PEER_CLASSES) {
+      const list = this.byClass[cls]
+      if (list.length === 0) continue
+      if (this.endgame) {
+        const order = [...list].sort((a, b) => (a.ctl.smoothedRtt ?? Infinity) - (b.ctl.smoothedRtt ?? Infinity))
+        for (const p of order) this.fill(p)
+        continue
+      }
+      const start = Math.floor(this.cfg.random() * list.length)
+      for (let k = 0; k < list.length; k++) this.fill(list[(start + k) % list.length])
+    }
   }
 
   /** Tops up the requests outstanding at `p` to its limit. */
