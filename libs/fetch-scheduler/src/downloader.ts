@@ -94,7 +94,6 @@ export class Downloader implements SwarmEvents {
   readonly done: Promise<void>
 
   private readonly lengths: Int32Array
-  private readonly avgLength: number
   private readonly sink: ChunkSink
   private readonly verify: ChunkVerifier
   private readonly network: SwarmNetwork
@@ -177,7 +176,6 @@ export class Downloader implements SwarmEvents {
       total += len
     }
     this.totalBytes = total
-    this.avgLength = lengths.length > 0 ? total / lengths.length : 1
     if (init.sink.verified.length !== this.chunkCount) {
       throw new SchedulerConfigError(`sink holds a bitfield of ${init.sink.verified.length} chunks, the image has ${this.chunkCount}`)
     }
@@ -396,8 +394,8 @@ export class Downloader implements SwarmEvents {
         if (p.haves.clear(index)) this.removeHolder(p, index)
         break
       case 'busy':
-        // We have our share of the peer's queue waiting: aim at what it accepted. If it accepted
-        // nothing, its queue is full: come back shortly, ask others meanwhile.
+        // The peer's queue is full: it keeps what it accepted of ours, so aim at that. If it took
+        // nothing, come back shortly and ask others meanwhile.
         p.ctl.capAt(now, p.requests.size)
         // Back off longer after each 'busy' in a row (a popular peer stays popular for a while),
         // with jitter: requesters refused together must not come back together.
@@ -429,7 +427,7 @@ export class Downloader implements SwarmEvents {
     this.state[index] = WRITING
     this.picker.remove(index)
     this.failedPickable.delete(index)
-    for (const s of this.byClass[PeerClass.Seed]) s.elsewhere.delete(index)
+    for (const q of this.peers.values()) if (q.elsewhere.size > 0) q.elsewhere.delete(index)
     const len = bytes.byteLength
     this.counters.chunksReceived++
     this.counters.bytesReceived += len
