@@ -5,30 +5,41 @@
 # Run (state in a volume, tokens from the environment):
 #   docker run -d -p 7700:7700 -p 7701:7701 -v imgswarm-coordinator:/var/lib/imgswarm \
 #     -e IMGSWARM_ADMIN_TOKEN=… -e IMGSWARM_ENROLMENT_TOKEN=… imgswarm-coordinator
-# Images to publish: mount them read-only (e.g. -v /srv/images:/srv/images:ro) and run
-# `imgswarm publish /srv/images/… --data-dir /var/lib/imgswarm` inside the container
-# (`docker exec`), so the registered source path is the one the embedded seed reads.
+# Images to publish: mount them read-only (e.g. -v /srv/images:/srv/images:ro) and publish from
+# inside the container, so that the registered source path is the one the embedded seed reads:
+#   docker exec -e IMGSWARM_COORDINATOR=http://127.0.0.1:7700 <container> node /opt/imgswarm/apps/cli/dist/main.js \
+#     publish /srv/images/win11.wim --name win11-iot --version 2026.11 --data-dir /var/lib/imgswarm
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# ---- build: install production dependencies (the CLI runs from its TypeScript sources
-# through SWC, a production dependency of @imgswarm/cli: no compile step)
+# ---- build: every project compiled to dist/ with SWC (`npm run build`): plain JavaScript at
+# run time, no TypeScript loader
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY . .
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm run build \
+ && for project in libs/* apps/cli; do mkdir -p "/out/$project" && cp -r "$project/dist" "/out/$project/"; done
+
+# ---- deps: production dependencies only (workspace links and nested node_modules included),
+# sources and tools dropped
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /src
+COPY . .
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && rm -rf tools apps/cli/e2e node_modules/@imgswarm/bench node_modules/@imgswarm/swarm-bench \
- && find libs apps -name '*.spec.ts' -delete
+ && rm -rf tools node_modules/@imgswarm/bench node_modules/@imgswarm/swarm-bench \
+ && find libs apps -mindepth 2 -maxdepth 2 \( -name src -o -name e2e -o -name bin \) -exec rm -rf {} +
 
 # ---- runtime: only what the command needs, as the unprivileged `node` user (uid 1000)
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     IMGSWARM_LOG_LEVEL=info
 WORKDIR /opt/imgswarm
-COPY --from=build /src/package.json /src/tsconfig.base.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/libs ./libs
-COPY --from=build /src/apps ./apps
+COPY --from=deps /src/package.json ./
+COPY --from=deps /src/node_modules ./node_modules
+COPY --from=deps /src/libs ./libs
+COPY --from=deps /src/apps ./apps
+COPY --from=build /out/ ./
 RUN mkdir -p /var/lib/imgswarm && chown node:node /var/lib/imgswarm && chmod 0700 /var/lib/imgswarm
 USER node
 VOLUME ["/var/lib/imgswarm"]
@@ -36,5 +47,5 @@ VOLUME ["/var/lib/imgswarm"]
 EXPOSE 7700 7701
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7700/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/opt/imgswarm/apps/cli/bin/imgswarm.js"]
+ENTRYPOINT ["node", "/opt/imgswarm/apps/cli/dist/main.js"]
 CMD ["coordinator", "--data-dir", "/var/lib/imgswarm", "--host", "0.0.0.0", "--port", "7700", "--listen", "/ip4/0.0.0.0/tcp/7701", "--log-format", "json"]

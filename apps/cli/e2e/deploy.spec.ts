@@ -16,6 +16,7 @@ import {
   readText,
   relativeTo,
   unitInvocation,
+  CLI_ENTRY,
   type Invocation,
   type K8sObject,
 } from './support/deploy-files.js'
@@ -123,6 +124,13 @@ describe('deploy/ files', () => {
     expect({ file, unknown }).toEqual({ file, unknown: [] })
   }
 
+  it('run the compiled CLI, which the build script makes from the CLI entry point', async () => {
+    const build = await readText(join(REPO_ROOT, 'tools/build.mjs'))
+    expect(build).toMatch(/for \(const group of \['libs', 'apps'\]\)/)
+    await expect(access(join(REPO_ROOT, 'apps/cli/src/main.ts'))).resolves.toBeUndefined()
+    expect(JSON.parse(await readText(join(REPO_ROOT, 'package.json'))).scripts.build).toBe('node tools/build.mjs')
+  })
+
   it('are all of a known kind: systemd units, Dockerfiles (+ their .dockerignore), Kubernetes YAML, README', () => {
     const kinds = files.map((f) => (/\.service$|\.Dockerfile$|\.Dockerfile\.dockerignore$|\.yaml$|README\.md$/.test(f) ? 'known' : f))
     expect(kinds.filter((k) => k !== 'known')).toEqual([])
@@ -176,7 +184,9 @@ describe('deploy/ files', () => {
       const final = stages[stages.length - 1]
       const ops = (op: string): string[] => final.instructions.filter((i) => i.op === op).map((i) => i.args)
       expect(ops('USER')).toEqual(['node'])
-      expect(stages[0].instructions.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args))).toBe(true)
+      // one stage compiles, one installs production dependencies only
+      expect(stages.some((s) => s.instructions.some((i) => i.op === 'RUN' && /npm ci .*&& npm run build/.test(i.args)))).toBe(true)
+      expect(stages.some((s) => s.instructions.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args)))).toBe(true)
       // what the runtime stage copies from the build context exists in the repository
       for (const copy of ops('COPY')) {
         for (const src of copy.split(/\s+/).filter((w) => w.startsWith('/src/')).map((w) => w.slice('/src/'.length))) {
@@ -185,8 +195,7 @@ describe('deploy/ files', () => {
       }
       const entrypoint = execForm(ops('ENTRYPOINT')[0], file)
       const workdir = ops('WORKDIR')[0]
-      expect(entrypoint).toEqual(['node', `${workdir}/apps/cli/bin/imgswarm.js`])
-      await expect(access(join(REPO_ROOT, 'apps/cli/bin/imgswarm.js'))).resolves.toBeUndefined()
+      expect(entrypoint).toEqual(['node', `${workdir}${CLI_ENTRY}`])
 
       const inv: Invocation = { where: `${file} CMD`, args: execForm(ops('CMD')[0], file), env: {}, substituted: [] }
       const parsed = await parse(inv)

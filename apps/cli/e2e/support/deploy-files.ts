@@ -23,6 +23,9 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort()
 }
 
+/** The compiled CLI (`npm run build` turns apps/cli/src/main.ts into it): what deployments run. */
+export const CLI_ENTRY = '/apps/cli/dist/main.js'
+
 // ---- systemd ------------------------------------------------------------------------------
 
 /** A unit file as section -> key -> values (a key may repeat), continuation lines joined. */
@@ -53,8 +56,8 @@ export function unitInvocation(unit: UnitFile, file: string, samples: Record<str
   const exec = unit.get('Service')?.get('ExecStart')
   if (exec?.length !== 1) throw new Error(`${file}: expected exactly one ExecStart`)
   const words = exec[0].split(/\s+/)
-  const bin = words.findIndex((w) => w.endsWith('/apps/cli/bin/imgswarm.js'))
-  if (bin < 0) throw new Error(`${file}: ExecStart does not run apps/cli/bin/imgswarm.js: ${exec[0]}`)
+  const bin = words.findIndex((w) => w.endsWith(CLI_ENTRY))
+  if (bin < 0) throw new Error(`${file}: ExecStart does not run ${CLI_ENTRY}: ${exec[0]}`)
   const env: Record<string, string> = {}
   for (const e of unit.get('Service')?.get('Environment') ?? []) {
     const [name, ...value] = e.split('=')
