@@ -5,8 +5,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ImgswarmError } from '@imgswarm/core'
 
-/** The committed bin file (`npx imgswarm`), run with this very node. */
-export const CLI_BIN = fileURLToPath(new URL('../bin/imgswarm.js', import.meta.url))
+/**
+ * The CLI as this process runs it: from its sources, the committed bin file (`npx imgswarm`);
+ * compiled, `dist/main.js` beside this module. Children run with this very node.
+ */
+export const CLI_BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bin/imgswarm.js' : './main.js', import.meta.url))
 
 /** A child `imgswarm` process failed or did not say what it was expected to. */
 export class ChildProcessError extends ImgswarmError {
