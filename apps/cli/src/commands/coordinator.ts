@@ -56,13 +56,25 @@ export function coordinatorCommand(): Command {
     .option('--json', 'print one JSON line {url, peerId, addrs, publisher} once serving')
     .option('--log-format <format>', 'pretty or json', 'pretty')
     .action(async (opts: CoordinatorCommandOptions) => {
-      const { startCoordinator } = await import('@imgswarm/coordinator')
+      const { resolveConfig, startCoordinator } = await import('@imgswarm/coordinator')
       const { CoordinatorSeeder } = await import('../coordinator-seeder.js')
       const { nestLogger } = await import('../nest-logger.js')
       const logger = createLogger({ format: opts.logFormat })
       const dataDir = resolve(opts.dataDir)
       const key = await loadOrCreatePublisherKey(dataDir)
-      const trusted = [...(opts.trustOwnKey ? [key.publicKey] : []), ...(opts.trust ?? [])]
+      const options = {
+        dataDir,
+        port: opts.port,
+        host: opts.host,
+        adminToken: opts.adminToken ?? '',
+        enrolmentToken: opts.enrolmentToken ?? '',
+        trustedPublishers: [...(opts.trustOwnKey ? [key.publicKey] : []), ...(opts.trust ?? [])],
+        heartbeatIntervalMs: opts.heartbeatInterval,
+        heartbeatTimeoutMs: opts.heartbeatTimeout,
+        tickIntervalMs: opts.tickInterval,
+      }
+      // every configuration problem at once, before the seed node is started
+      const { trustedPublishers: trusted } = resolveConfig(options)
       const node = await SwarmNode.create({
         dataDir: join(dataDir, SEED_DIR_NAME),
         listen: opts.listen,
@@ -75,15 +87,7 @@ export function coordinatorCommand(): Command {
       try {
         await node.start()
         const coordinator = await startCoordinator({
-          dataDir,
-          port: opts.port,
-          host: opts.host,
-          adminToken: opts.adminToken ?? '',
-          enrolmentToken: opts.enrolmentToken ?? '',
-          trustedPublishers: trusted,
-          heartbeatIntervalMs: opts.heartbeatInterval,
-          heartbeatTimeoutMs: opts.heartbeatTimeout,
-          tickIntervalMs: opts.tickInterval,
+          ...options,
           seeder: new CoordinatorSeeder({ node, trusted, logger }),
           logger: nestLogger(logger),
         })
