@@ -98,13 +98,6 @@ export const DEFAULT_CURRENT_RATE_WINDOW_MS = 5_000
  */
 export const DEFAULT_UPLOAD_SLOTS = 2
 
-/**
- * Sends under way to one peer at once. One: the transport takes the next chunk as soon as the
- * previous one is out, so a lone requester still gets the whole uplink, each chunk arrives whole
- * sooner (and can be passed on sooner), and the slots serve different peers.
- */
-export const DEFAULT_MAX_SENDS_PER_PEER = 1
-
 /** Requests a peer may have waiting with us; more are answered 'busy'. */
 export const DEFAULT_MAX_QUEUED_PER_PEER = 64
 

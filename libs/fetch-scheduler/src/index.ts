@@ -35,3 +35,5 @@ export { SeedServePolicy, type SeedServePolicyInit } from './seed-serve-policy.j
 export { EventQueue, type VirtualEvent } from './event-queue.js'
 export { SimulatedSwarm, SimNode, type RunOptions, type RunResult, type SimNodeInit, type SimulatedSwarmInit } from './memory-network.js'
 export { MemoryChunkStore, type MemoryChunkStoreInit } from './memory-chunk-store.js'
+export { simulateSwarm, type SwarmSample, type SwarmSimulationInit, type SwarmSimulationResult } from './swarm-simulation.js'
+export { BusyRate } from './busy-rate.js'

@@ -6,7 +6,6 @@ import {
   DEFAULT_INITIAL_QUEUE_LIMIT,
   DEFAULT_MAX_QUEUE_DELAY_MS,
   DEFAULT_MAX_QUEUED_PER_PEER,
-  DEFAULT_MAX_SENDS_PER_PEER,
   DEFAULT_RATE_LIMIT_BURST_MS,
   DEFAULT_RATE_WINDOW_MS,
   DEFAULT_UPLOAD_SLOTS,
@@ -29,8 +28,6 @@ export interface UploaderInit {
   /** How requests are admitted and ordered (default: `DefaultServePolicy`; seeds: `SeedServePolicy`). */
   policy?: ServePolicy
   uploadSlots?: number
-  /** Sends under way to one peer at most (the slots go to different peers). */
-  maxSendsPerPeer?: number
   maxQueuedPerPeer?: number
   maxQueueDelayMs?: number
   initialQueueLimit?: number
@@ -67,10 +64,12 @@ export interface UploadStats {
 
 /**
  * The serve side of one image: answers peers' requests from a `ChunkSource` through
- * `network.sendChunk`. At most `uploadSlots` sends run at once (the next starts as soon as the
- * transport takes the previous one's bytes); admitted requests wait in a bounded queue per peer
- * (excess: 'busy'); chunks we do not hold get 'not-have'; cancels remove queued requests. The
- * policy picks the order (fair round-robin by default, rarest-first on a seed).
+ * `network.sendChunk`. At most `uploadSlots` chunks are in hand at once, going to different
+ * peers; sends to one peer go one after another (one connection gains nothing from parallel
+ * sends), with the next chunk read ahead while the current one is on the wire when no other
+ * peer is waiting. Admitted requests wait in a queue bounded per peer and in total (excess:
+ * 'busy'); chunks we do not hold get 'not-have'; cancels remove waiting requests. The policy
+ * picks the order (weighted fair by default, rarest-first on a seed).
  */
 export class Uploader implements SwarmEvents {
   private readonly source: ChunkSource
@@ -79,11 +78,12 @@ export class Uploader implements SwarmEvents {
   private readonly policy: ServePolicy
   private readonly slots: number
   private readonly maxQueued: number
-  private readonly maxSendsPerPeer: number
   private readonly maxQueueDelayMs: number
   private readonly initialQueueLimit: number
   private readonly sendRate: BusyRate
   private readonly rateWindowMs: number
+  /** peer → the end of its chain of sends (each send waits for the one before). */
+  private readonly wire = new Map<PeerKey, Promise<void>>()
   /** Bytes sent to each peer lately (decayed), for fair admission. */
   private readonly served = new Map<PeerKey, { bytes: number; at: number }>()
   private readonly onError: ((err: unknown, index: ChunkIndex) => void) | undefined
@@ -112,7 +112,6 @@ export class Uploader implements SwarmEvents {
     this.policy = init.policy ?? new DefaultServePolicy()
     this.slots = init.uploadSlots ?? DEFAULT_UPLOAD_SLOTS
     this.maxQueued = init.maxQueuedPerPeer ?? DEFAULT_MAX_QUEUED_PER_PEER
-    this.maxSendsPerPeer = init.maxSendsPerPeer ?? DEFAULT_MAX_SENDS_PER_PEER
     this.onError = init.onError
     this.maxQueueDelayMs = init.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS
     this.initialQueueLimit = init.initialQueueLimit ?? DEFAULT_INITIAL_QUEUE_LIMIT
@@ -204,7 +203,9 @@ export class Uploader implements SwarmEvents {
       for (const c of this.policy.revoke(ctx)) {
         if (this.queue.remove(c.peer, c.index)) this.decline(c.peer, c.index, 'elsewhere')
       }
-      const next = this.policy.next(ctx)
+      // Peers with no send under way first; failing that, read ahead for one that has one (the
+      // chunk goes on the wire the moment the previous one is out: no gap for the disk read).
+      const next = this.policy.next(ctx) ?? this.policy.next({ ...ctx, canSendTo: (peer) => this.sendsTo(peer) < 2 })
       if (next === undefined) return
       this.queue.take(next)
       void this.serve(next)
@@ -287,7 +288,13 @@ export class Uploader implements SwarmEvents {
         return
       }
       this.policy.sent(c.peer, c.index)
+      // Sends to one peer go one after another, in the order they were taken.
+      const previous = this.wire.get(c.peer)
+      let release!: () => void
+      const turn = new Promise<void>((resolve) => (release = resolve))
+      this.wire.set(c.peer, turn)
       try {
+        if (previous !== undefined) await previous
         await this.network.sendChunk(c.peer, c.index, bytes)
         this.sendRate.add(this.clock.now(), bytes.byteLength)
         this.recordServed(c.peer, bytes.byteLength)
@@ -302,6 +309,9 @@ export class Uploader implements SwarmEvents {
         ps.bytes += bytes.byteLength
       } catch {
         this.counters.sendErrors++ // the peer went away; its session end cleans up
+      } finally {
+        release()
+        if (this.wire.get(c.peer) === turn) this.wire.delete(c.peer)
       }
     } finally {
       this.active--
@@ -317,6 +327,11 @@ export class Uploader implements SwarmEvents {
     this.network.reject(peer, index, reason)
   }
 
+  /** Chunks being read or sent to `peer` now. */
+  private sendsTo(peer: PeerKey): number {
+    return this.sending.get(peer)?.size ?? 0
+  }
+
   private context(): ServeContext {
     const now = this.clock.now()
     return {
@@ -325,7 +340,7 @@ export class Uploader implements SwarmEvents {
       slots: this.slots,
       queue: this.queue,
       servedLately: (peer) => this.servedLately(peer, now),
-      canSendTo: (peer) => (this.sending.get(peer)?.size ?? 0) < this.maxSendsPerPeer,
+      canSendTo: (peer) => this.sendsTo(peer) === 0,
     }
   }
 
