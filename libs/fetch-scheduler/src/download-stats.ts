@@ -17,7 +17,7 @@ export interface DownloadStats {
   bytesVerified: number
   /** Chunks the sink already held when the download started (resume). */
   chunksResumed: number
-  /** Chunks received, verified and written in this session. */
+  /** Chunks received and verified in this session (each handed to the sink once). */
   chunksReceived: number
   bytesReceived: number
   /** Chunks that arrived after we already had them (endgame, late answers). */
@@ -27,7 +27,10 @@ export interface DownloadStats {
   failedVerification: number
   /** Chunk requests sent (a request for several chunks counts each). */
   requests: number
-  /** Requests for a chunk that had been requested before (after a timeout, reject, leave or ban). */
+  /**
+   * Requests for a chunk whose earlier request ended without it (timeout, any reject including
+   * 'busy', the peer left or was banned): how often work moved to another peer.
+   */
   reRequests: number
   /** Extra requests sent in endgame for chunks already requested elsewhere. */
   endgameRequests: number
