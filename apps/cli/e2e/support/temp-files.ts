@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+export { sha256File, writeRandomFile } from '@imgswarm/test-support'
 
 export const MiB = 1024 * 1024
 
@@ -21,25 +20,7 @@ export class TempDirs {
   }
 }
 
-/** Writes `size` random bytes to `path` in 1 MiB pieces. */
-export async function writeRandomFile(path: string, size: number): Promise<void> {
-  const file = await open(path, 'w')
-  try {
-    for (let done = 0; done < size; ) {
-      const n = Math.min(MiB, size - done)
-      await file.write(randomBytes(n))
-      done += n
-    }
-  } finally {
-    await file.close()
-  }
-}
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
 
 export async function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+export { sha256File, writeRandomFile } from '@imgswarm/test-support'
 
 /** A fresh temp dir and its removal. */
 export async function tempDir(prefix = 'imgswarm-'): Promise<{ path: string; remove: () => Promise<void> }> {
@@ -10,22 +9,4 @@ export async function tempDir(prefix = 'imgswarm-'): Promise<{ path: string; rem
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 
-/** Writes `size` random bytes to `path` in 1 MiB pieces (never the whole image in memory). */
-export async function writeRandomFile(path: string, size: number): Promise<void> {
-  const file = await open(path, 'w')
-  try {
-    for (let done = 0; done < size; ) {
-      const n = Math.min(1024 * 1024, size - done)
-      await file.write(randomBytes(n))
-      done += n
-    }
-  } finally {
-    await file.close()
-  }
-}
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
