@@ -30,6 +30,9 @@ describe('simulateSwarm (the real scheduler on the simulated network)', () => {
     expect(r.ratio).toBeLessThan(1.6)
     expect(r.seedCopies).toBeLessThan(2)
     expect(r.totals.timeouts).toBe(0)
+    // each agent holds about `degree` sessions with other agents, never more
+    expect(r.meanDegree).toBeGreaterThan(7.5)
+    expect(r.meanDegree).toBeLessThanOrEqual(8)
   })
 
   it('reports the lower bound T* of its configuration', async () => {

@@ -19,8 +19,10 @@ export interface SwarmSimulationInit {
   /** One-way access latency of every node (ms). */
   latencyMs?: number
   /**
-   * Sessions each agent opens to random other agents (a tracker handing out peers). The graph
-   * is then the union, so the mean degree is about twice this. Default: everyone with everyone.
+   * Sessions each agent holds with other agents (a tracker handing out random peers, each node
+   * capping its sessions): agents open sessions to random others until they hold `degree`; an
+   * agent that holds `degree` accepts no more. Every agent ends with about `degree` (a few with
+   * one or two fewer). Default: everyone with everyone.
    */
   degree?: number
   /** Agents the seed has a session with (default: all). */
@@ -68,6 +70,8 @@ export interface SwarmSimulationResult {
   seedBytesUp: number
   /** seedBytesUp / fileBytes. */
   seedCopies: number
+  /** Agent-to-agent sessions per agent, as built (n − 1 in a full mesh). */
+  meanDegree: number
   /** Chunks that arrived twice at an agent, summed over agents. */
   duplicateChunks: number
   /** Downloader counters summed over agents. */
@@ -146,14 +150,21 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
   if (init.degree === undefined || init.degree >= n - 1) {
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) swarm.connect(`p${a}`, `p${b}`)
   } else {
+    const degree = init.degree
+    const sessions = new Int32Array(n)
     for (let a = 0; a < n; a++) {
-      let made = 0
-      for (let tries = 0; made < init.degree && tries < init.degree * 4; tries++) {
+      for (let tries = 0; sessions[a] < degree && tries < degree * 8; tries++) {
         const b = randomInt(random, n)
-        if (b !== a && swarm.connect(`p${a}`, `p${b}`)) made++
+        if (b === a || sessions[b] >= degree) continue
+        if (swarm.connect(`p${a}`, `p${b}`)) {
+          sessions[a]++
+          sessions[b]++
+        }
       }
     }
   }
+  let agentSessions = 0
+  for (const node of swarm.allNodes()) if (node !== seed) agentSessions += node.links.size - (node.links.has('seed') ? 1 : 0)
 
   if (init.sampleEveryMs !== undefined && init.onSample !== undefined) {
     const every = init.sampleEveryMs
@@ -204,6 +215,7 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
     ratio: lastMs / tStarMs,
     seedBytesUp: seed.bytesUp,
     seedCopies: seed.bytesUp / fileBytes,
+    meanDegree: agentSessions / n,
     duplicateChunks: downloaders.reduce((a, d) => a + d.stats.duplicateChunks, 0),
     totals: sumStats(downloaders),
     events: swarm.events,

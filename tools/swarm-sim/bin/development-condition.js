@@ -1,0 +1,13 @@
+// Module hooks for running the benchmark from TypeScript sources: SWC's ESM loader, with the
+// `development` export condition added so that workspace packages (`@imgswarm/*`) resolve to
+// their `src/`. One module, because SWC's resolver fixes its conditions on first use.
+import { load as swcLoad, resolve as swcResolve } from '@swc-node/register/esm'
+
+export async function resolve(specifier, context, nextResolve) {
+  const conditions = context.conditions.includes('development')
+    ? context.conditions
+    : ['development', ...context.conditions]
+  return swcResolve(specifier, { ...context, conditions }, nextResolve)
+}
+
+export const load = swcLoad

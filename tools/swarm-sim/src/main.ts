@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { ImgswarmError } from '@imgswarm/core'
+import {
+  DEFAULT_AGENT_COUNTS,
+  DEFAULT_AGENT_DOWN_BPS,
+  DEFAULT_AGENT_UP_BPS,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_DEGREE,
+  DEFAULT_LATENCY_MS,
+  DEFAULT_RANDOM_SEED,
+  DEFAULT_SEED_DEGREE,
+  DEFAULT_SEED_UP_BPS,
+  DEFAULT_SIZE_BYTES,
+  FULL_MESH_MAX_AGENTS,
+} from './constants.js'
+import { runSwarmSize, type SimRow } from './run-simulation.js'
+import { parseAgentCounts, resolveConfig } from './sim-config.js'
+import { buildReport, formatRow, formatTable, TABLE_HEADER } from './sim-report.js'
+import { formatBytes, formatRate, parseRate, parseSize } from './units.js'
+
+interface SimOptions {
+  agents: number[]
+  size: number
+  chunk: number
+  up: number
+  down: number
+  seedUp: number
+  degree?: number
+  seedDegree?: number
+  latencyMs: number
+  randomSeed: number
+  json?: string
+}
+
+/** Turns our parsers' errors into commander's, so bad options print usage and exit 2. */
+function option<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text)
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err))
+    }
+  }
+}
+
+function parseWhole(min: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text)
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${text}"`)
+    return n
+  }
+}
+
+function parseMs(text: string): number {
+  const n = Number(text)
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected milliseconds >= 0, got "${text}"`)
+  return n
+}
+
+const program = new Command('swarm-sim')
+  .usage('[options]')
+  .description(
+    'Simulate one seed distributing an image to N agents with the real fetch scheduler (Downloader, Uploader, serve policies) ' +
+      'on a modelled network in virtual time, for each swarm size, and compare completion with the lower bound T*.',
+  )
+  .addOption(
+    new Option('--agents <list>', 'swarm sizes, comma-separated (e.g. 16,100,1000,10000 or 10k)')
+      .argParser(option(parseAgentCounts))
+      .default([...DEFAULT_AGENT_COUNTS], DEFAULT_AGENT_COUNTS.join(',')),
+  )
+  .addOption(new Option('--size <size>', 'image size, e.g. 256MiB').argParser(option((t) => parseSize(t, '--size'))).default(DEFAULT_SIZE_BYTES, formatBytes(DEFAULT_SIZE_BYTES).replace(' ', '')))
+  .addOption(new Option('--chunk <size>', 'chunk size').argParser(option((t) => parseSize(t, '--chunk'))).default(DEFAULT_CHUNK_BYTES, formatBytes(DEFAULT_CHUNK_BYTES).replace(' ', '')))
+  .addOption(new Option('--up <rate>', "each agent's uplink, e.g. 50mbit").argParser(option((t) => parseRate(t, '--up'))).default(DEFAULT_AGENT_UP_BPS, formatRate(DEFAULT_AGENT_UP_BPS)))
+  .addOption(new Option('--down <rate>', "each agent's downlink").argParser(option((t) => parseRate(t, '--down'))).default(DEFAULT_AGENT_DOWN_BPS, formatRate(DEFAULT_AGENT_DOWN_BPS)))
+  .addOption(new Option('--seed-up <rate>', "the seed's uplink").argParser(option((t) => parseRate(t, '--seed-up'))).default(DEFAULT_SEED_UP_BPS, formatRate(DEFAULT_SEED_UP_BPS)))
+  .addOption(
+    new Option('--degree <n>', `sessions per agent (default: everyone with everyone up to ${FULL_MESH_MAX_AGENTS} agents, ${DEFAULT_DEGREE} beyond)`).argParser(parseWhole(1)),
+  )
+  .addOption(new Option('--seed-degree <n>', `agents the seed has sessions with (default: all in a full mesh, ${DEFAULT_SEED_DEGREE} otherwise)`).argParser(parseWhole(1)))
+  .addOption(new Option('--latency-ms <ms>', 'one-way access latency of every node').argParser(parseMs).default(DEFAULT_LATENCY_MS))
+  .addOption(new Option('--random-seed <n>', 'seed of the topology and of every scheduler\'s random choices').argParser(parseWhole(0)).default(DEFAULT_RANDOM_SEED))
+  .option('--json <file>', 'write the results as JSON')
+  .showHelpAfterError()
+  .exitOverride()
+  .action(async (opts: SimOptions) => {
+    const config = resolveConfig({
+      agentCounts: opts.agents,
+      sizeBytes: opts.size,
+      chunkBytes: opts.chunk,
+      agentUpBitsPerS: opts.up,
+      agentDownBitsPerS: opts.down,
+      seedUpBitsPerS: opts.seedUp,
+      degree: opts.degree,
+      seedDegree: opts.seedDegree,
+      latencyMs: opts.latencyMs,
+      randomSeed: opts.randomSeed,
+    })
+    const startedAt = new Date()
+    const rows: SimRow[] = []
+    process.stderr.write(`${TABLE_HEADER.join(' | ')}\n`)
+    for (const agents of config.agentCounts) {
+      const row = await runSwarmSize(config, agents)
+      rows.push(row)
+      process.stderr.write(`${formatRow(row).join(' | ')}\n`)
+    }
+    const report = buildReport(config, rows, startedAt)
+    process.stdout.write(`\n${formatTable(report)}\n`)
+    if (opts.json !== undefined) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`)
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2)
+  const detail = err instanceof ImgswarmError ? `${err.message} (${err.code})` : err instanceof Error ? (err.stack ?? err.message) : String(err)
+  process.stderr.write(`swarm-sim: error: ${detail}\n`)
+  process.exit(1)
+}
