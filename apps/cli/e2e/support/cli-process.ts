@@ -21,6 +21,8 @@ export interface SpawnInit {
   env?: Record<string, string>
   /** Shell commands run before the CLI is exec'd in its place, e.g. `ulimit -f 2048`. */
   shellPrefix?: string
+  /** Give the child a stdin pipe (`child.stdin`); otherwise its stdin is /dev/null. */
+  stdin?: boolean
 }
 
 /**
@@ -41,14 +43,15 @@ export class CliProcess {
   constructor(args: readonly string[], init: SpawnInit = {}) {
     this.args = args
     const env = { ...process.env, ...init.env }
+    const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [init.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe']
     // The script runs in `sh`, so the CLI (not the shell) is the child: signals reach node.
     this.child =
       init.shellPrefix === undefined
-        ? spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        ? spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env, stdio })
         : spawn('sh', ['-c', `${init.shellPrefix}; exec "$0" "$@"`, process.execPath, CLI_BIN, ...args], {
             cwd: REPO_ROOT,
             env,
-            stdio: ['ignore', 'pipe', 'pipe'],
+            stdio,
           })
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.#stdout += d))
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr += d))
