@@ -52,6 +52,14 @@ describe('the report', () => {
     expect(table).toContain('http failed: curl on a02 failed')
   })
 
+  it('says which imgswarm CLI ran (compiled or from sources), in the JSON and under the table', () => {
+    const cli = { path: '/repo/apps/cli/dist/main.js', mode: 'compiled' as const }
+    const withCli = buildReport(config, tStar, { imgswarm: measured([1], 1) }, new Date(), cli)
+    expect(withCli.imgswarmCli).toEqual(cli)
+    expect(formatTable(withCli)).toContain('imgswarm CLI: compiled (/repo/apps/cli/dist/main.js)')
+    expect(formatTable(report)).not.toContain('imgswarm CLI:')
+  })
+
   it('has no ratio when BitTorrent did not run', () => {
     expect(buildReport(config, tStar, { imgswarm: measured([1], 1) }, new Date()).imgswarmOverBittorrent).toBeNull()
   })

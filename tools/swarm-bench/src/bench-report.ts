@@ -3,6 +3,7 @@ import { summarizeCompletions } from './completion-stats.js'
 import type { CpuUse } from './cpu-sampler.js'
 import type { LowerBound, LowerBoundTerm } from './lower-bound.js'
 import type { AppCounters, SystemName } from './system-runner.js'
+import type { ImgswarmCli } from './systems/imgswarm-runner.js'
 import { formatBytes, formatRate } from './units.js'
 
 /** What one system achieved (or how it failed). Times in seconds from the agents' common start. */
@@ -40,6 +41,8 @@ export interface BenchReport {
   /** imgswarm's time to last completion over BitTorrent's, when both ran. */
   imgswarmOverBittorrent: number | null
   startedAt: string
+  /** The imgswarm CLI that ran (compiled, from sources, or a given entry), when imgswarm ran. */
+  imgswarmCli?: ImgswarmCli
 }
 
 /** Measurements of one successful system run, before derived figures are added. */
@@ -96,6 +99,7 @@ export function buildReport(
   tStar: LowerBound,
   systems: Partial<Record<SystemName, SystemResult>>,
   startedAt: Date,
+  imgswarmCli?: ImgswarmCli,
 ): BenchReport {
   const ours = systems.imgswarm?.lastS
   const theirs = systems.bittorrent?.lastS
@@ -113,6 +117,7 @@ export function buildReport(
     systems,
     imgswarmOverBittorrent: ours != null && theirs != null ? ours / theirs : null,
     startedAt: startedAt.toISOString(),
+    ...(imgswarmCli !== undefined && { imgswarmCli }),
   }
 }
 
@@ -148,6 +153,7 @@ export function formatTable(report: BenchReport): string {
     `imgswarm / BitTorrent, time to last completion: ${report.imgswarmOverBittorrent === null ? 'n/a' : report.imgswarmOverBittorrent.toFixed(3)}`,
     'Seed bytes: what the seed\'s link carried until the last completion, as its veth counts it (payload plus headers, within about 1 % of the payload).',
   )
+  if (report.imgswarmCli !== undefined) out.push(`imgswarm CLI: ${report.imgswarmCli.mode} (${report.imgswarmCli.path})`)
   for (const [name, r] of Object.entries(report.systems)) if (r.error !== undefined) out.push(`${name} failed: ${r.error}`)
   return out.join('\n')
 }

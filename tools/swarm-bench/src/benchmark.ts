@@ -11,7 +11,7 @@ import { ProcessGroup } from './processes.js'
 import type { SystemName, SystemRunnerFactory } from './system-runner.js'
 import { createBitTorrentRunner } from './systems/bittorrent-runner.js'
 import { createHttpRunner } from './systems/http-runner.js'
-import { defaultImgswarmCli, imgswarmRunnerFactory } from './systems/imgswarm-runner.js'
+import { defaultImgswarmCli, imgswarmRunnerFactory, type ImgswarmCli, type ImgswarmCliMode } from './systems/imgswarm-runner.js'
 import { runCommandSync, TestNetwork } from './test-network.js'
 import { createTestImage, sha256Files, type TestImage } from './test-image.js'
 import { untilAborted, withTimeout } from './waiting.js'
@@ -23,8 +23,10 @@ export interface BenchHooks {
   signal?: AbortSignal
   /** Replace or add system runners (the imgswarm runner defaults to the workspace's CLI). */
   runners?: Partial<Record<SystemName, SystemRunnerFactory>>
-  /** The imgswarm CLI entry, if not the workspace's. */
+  /** The imgswarm CLI entry (default: the workspace's, run from TypeScript sources). */
   imgswarmCli?: string
+  /** How `imgswarmCli` runs, for the report (default: `given` when a path is given, else `source`). */
+  imgswarmCliMode?: ImgswarmCliMode
 }
 
 const TOOLS: Record<SystemName, string[]> = {
@@ -49,8 +51,12 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
   const log = hooks.log ?? ((m: string) => process.stderr.write(`${((Date.now() - began) / 1000).toFixed(1).padStart(6)}s  ${m}\n`))
   const outer = hooks.signal ?? new AbortController().signal
   preflight(config)
+  const cli: ImgswarmCli = {
+    path: hooks.imgswarmCli ?? defaultImgswarmCli(),
+    mode: hooks.imgswarmCliMode ?? (hooks.imgswarmCli === undefined ? 'source' : 'given'),
+  }
   const factories: Record<SystemName, SystemRunnerFactory> = {
-    imgswarm: imgswarmRunnerFactory({ cliPath: hooks.imgswarmCli ?? defaultImgswarmCli() }),
+    imgswarm: imgswarmRunnerFactory({ cliPath: cli.path }),
     bittorrent: createBitTorrentRunner,
     http: createHttpRunner,
     ...hooks.runners,
@@ -95,7 +101,8 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
     }
   }
   if (outer.aborted) throw new BenchAbortedError('benchmark interrupted; test network torn down')
-  return buildReport(config, tStar, results, startedAt)
+  const usedCli = config.systems.includes('imgswarm') && hooks.runners?.imgswarm === undefined ? cli : undefined
+  return buildReport(config, tStar, results, startedAt, usedCli)
 }
 
 interface RunSystemArgs {

@@ -16,6 +16,7 @@ import {
 } from './constants.js'
 import { serveFile } from './http-file-server.js'
 import { SERVING_LINE } from './systems/http-runner.js'
+import { buildImgswarmCli, compiledImgswarmCli, defaultImgswarmCli, type ImgswarmCliMode } from './systems/imgswarm-runner.js'
 import { removeNamespaces } from './test-network.js'
 import { formatBytes, formatRate, parseRate, parseSize } from './units.js'
 
@@ -30,8 +31,22 @@ interface BenchOptions {
   plot?: string
   timeout?: number
   imgswarmCli?: string
+  fromSource?: boolean
+  build: boolean
   prefix: string
   keepWorkDir?: boolean
+}
+
+/**
+ * The imgswarm CLI to run: the one given; else from sources with --from-source; else compiled as
+ * production runs it (`npm run build` first, unless --no-build).
+ */
+async function chooseImgswarmCli(opts: BenchOptions): Promise<{ imgswarmCli: string; imgswarmCliMode: ImgswarmCliMode }> {
+  if (opts.imgswarmCli !== undefined) return { imgswarmCli: opts.imgswarmCli, imgswarmCliMode: 'given' }
+  if (opts.fromSource === true) return { imgswarmCli: defaultImgswarmCli(), imgswarmCliMode: 'source' }
+  if (!opts.build) return { imgswarmCli: compiledImgswarmCli(), imgswarmCliMode: 'compiled' }
+  process.stderr.write('building the compiled imgswarm CLI (npm run build)…\n')
+  return { imgswarmCli: await buildImgswarmCli(), imgswarmCliMode: 'compiled' }
 }
 
 /** Turns our parsers' errors into commander's, so bad options print usage and exit 2. */
@@ -72,7 +87,9 @@ const program = new Command('swarm-bench')
   .option('--json <file>', 'write the results as JSON')
   .option('--plot <file>', 'draw the completion-time CDF of all systems as SVG')
   .addOption(new Option('--timeout <seconds>', 'per-system limit (default: 60 + 3·N·F/U_seed)').argParser(parseSeconds))
-  .option('--imgswarm-cli <path>', 'the imgswarm CLI entry (default: the workspace\'s node_modules/.bin/imgswarm)')
+  .option('--imgswarm-cli <path>', 'the imgswarm CLI entry to run (default: the compiled apps/cli/dist/main.js, built first)')
+  .option('--from-source', 'run the imgswarm CLI from its TypeScript sources (bin/imgswarm.js with the SWC loader) instead of compiled')
+  .option('--no-build', 'run the compiled CLI as it is, without `npm run build` first')
   .addOption(new Option('--prefix <prefix>', 'namespace and work-directory prefix; leftovers under it are removed first').default(DEFAULT_NAME_PREFIX))
   .option('--keep-work-dir', 'keep logs and the image after a successful run')
   .showHelpAfterError()
@@ -112,7 +129,7 @@ const program = new Command('swarm-bench')
         namePrefix: opts.prefix,
         keepWorkDir: opts.keepWorkDir === true,
       },
-      { signal: controller.signal, imgswarmCli: opts.imgswarmCli },
+      { signal: controller.signal, ...(opts.systems.includes('imgswarm') && (await chooseImgswarmCli(opts))) },
     )
     process.stdout.write(`\n${formatTable(report)}\n`)
     if (opts.json !== undefined) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`)

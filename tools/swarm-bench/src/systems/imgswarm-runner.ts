@@ -19,10 +19,28 @@ export interface ImgswarmRunnerInit {
    * `imgswarm fetch --help` lists the flag.
    */
   startBarrier?: boolean
+  /**
+   * Seconds each agent keeps redialling the seed if it does not answer (`--connect-within`, when
+   * the CLI has it): 16–32 processes connecting at once on 2 cores can miss a single dial timeout.
+   */
+  connectWithinS?: number
+}
+
+/** How the imgswarm CLI runs: compiled JavaScript (as in production), from TypeScript sources, or a given entry. */
+export type ImgswarmCliMode = 'compiled' | 'source' | 'given'
+
+/** The imgswarm CLI a run used. */
+export interface ImgswarmCli {
+  path: string
+  mode: ImgswarmCliMode
 }
 
 /** The fetch flag of the start barrier. */
 export const START_BARRIER_FLAG = '--wait-for-start'
+/** The fetch flag bounding how long unreachable --peer addresses are redialled. */
+export const CONNECT_WITHIN_FLAG = '--connect-within'
+/** Default of `ImgswarmRunnerInit.connectWithinS`. */
+export const DEFAULT_CONNECT_WITHIN_S = 120
 
 /** What `imgswarm seed --json` prints once serving. */
 export interface SeedAnnouncement {
@@ -54,18 +72,40 @@ export function numericFields(o: Record<string, unknown>): Record<string, number
   return Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => typeof e[1] === 'number'))
 }
 
-/** `node_modules/.bin/imgswarm` of the workspace this tool lives in, else the CLI's bin file. */
-export function defaultImgswarmCli(): string {
+/** The root of the workspace this tool lives in (the package.json with `workspaces`). */
+export function workspaceRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object)) break
+    if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object)) return dir
     const parent = dirname(dir)
     if (parent === dir) throw new BenchSetupError('cannot find the workspace root to locate the imgswarm CLI; pass --imgswarm-cli')
     dir = parent
   }
-  const linked = join(dir, 'node_modules', '.bin', 'imgswarm')
-  return existsSync(linked) ? realpathSync(linked) : join(dir, 'apps', 'cli', 'bin', 'imgswarm.js')
+}
+
+/**
+ * The CLI run from its TypeScript sources: `node_modules/.bin/imgswarm` of the workspace, else the
+ * CLI's bin file (SWC loader; 1.5–3.5 s of CPU to start on a loaded 2-core machine).
+ */
+export function defaultImgswarmCli(): string {
+  const root = workspaceRoot()
+  const linked = join(root, 'node_modules', '.bin', 'imgswarm')
+  return existsSync(linked) ? realpathSync(linked) : join(root, 'apps', 'cli', 'bin', 'imgswarm.js')
+}
+
+/** The compiled CLI that `npm run build` writes and production runs: `apps/cli/dist/main.js`. */
+export function compiledImgswarmCli(): string {
+  return join(workspaceRoot(), 'apps', 'cli', 'dist', 'main.js')
+}
+
+/** Compiles the workspace (`node tools/build.mjs`, what `npm run build` runs) and returns the compiled CLI. */
+export async function buildImgswarmCli(): Promise<string> {
+  const root = workspaceRoot()
+  await runLocal(process.execPath, [join(root, 'tools', 'build.mjs')])
+  const cli = compiledImgswarmCli()
+  if (!existsSync(cli)) throw new BenchSetupError(`the build wrote no ${cli}`)
+  return cli
 }
 
 /**
@@ -81,6 +121,7 @@ export class ImgswarmRunner implements SystemRunner {
   #seedProcess: BenchProcess | undefined
   #announcement: SeedAnnouncement | undefined
   #barrier = false
+  #connectWithin = false
   readonly #agents: { name: string; proc: BenchProcess; state: FetchState }[] = []
 
   constructor(context: SystemContext, init: ImgswarmRunnerInit) {
@@ -91,8 +132,10 @@ export class ImgswarmRunner implements SystemRunner {
   async prepare(): Promise<void> {
     const { image, seed, workDir, processes, signal } = this.#ctx
     if (!existsSync(this.#init.cliPath)) throw new BenchSetupError(`imgswarm CLI not found at ${this.#init.cliPath}`)
-    this.#barrier =
-      this.#init.startBarrier ?? (await runLocal(process.execPath, [this.#init.cliPath, 'fetch', '--help'])).includes(START_BARRIER_FLAG)
+    const help = await runLocal(process.execPath, [this.#init.cliPath, 'fetch', '--help'])
+    this.#barrier = this.#init.startBarrier ?? help.includes(START_BARRIER_FLAG)
+    this.#connectWithin = help.includes(CONNECT_WITHIN_FLAG)
+    this.#ctx.log(`CLI ${this.#init.cliPath}`)
     this.#ctx.log(this.#barrier ? 'agents use the start barrier (Node start-up not timed)' : 'no start barrier in this CLI: Node start-up is timed')
     const logFile = join(workDir, 'seed.log')
     const proc = processes.spawnInNamespace('imgswarm seed', {
@@ -135,6 +178,7 @@ export class ImgswarmRunner implements SystemRunner {
         this.#init.cliPath, 'fetch', '--peer', seedAddr, '--manifest', seen.manifest, '--trust', seen.publisher,
         '--out', outPath, '--data-dir', join(dir, 'data'), '--listen', `/ip4/${agent.ip}/tcp/${SEED_PORT}`,
         '--linger', String(this.#init.lingerS ?? 86_400), '--json', ...(this.#barrier ? [START_BARRIER_FLAG] : []),
+        ...(this.#connectWithin ? [CONNECT_WITHIN_FLAG, String(this.#init.connectWithinS ?? DEFAULT_CONNECT_WITHIN_S)] : []),
       ],
       logFile,
       stdin: this.#barrier,
