@@ -3,7 +3,7 @@ import { Downloader, type DownloaderInit } from './downloader.js'
 import { SchedulerConfigError } from './errors.js'
 import { MemoryChunkStore } from './memory-chunk-store.js'
 import type { RejectReason } from './network.js'
-import { SimulatedSwarm } from './memory-network.js'
+import { SimulatedSwarm, type SimNode } from './memory-network.js'
 import { createRandom, randomInt } from './random.js'
 import { SeedServePolicy } from './seed-serve-policy.js'
 import { Uploader, type UploaderInit } from './uploader.js'
@@ -72,6 +72,8 @@ export interface SwarmSimulationResult {
   seedCopies: number
   /** Agent-to-agent sessions per agent, as built (n − 1 in a full mesh). */
   meanDegree: number
+  /** Agent-to-agent sessions of each agent, as built. */
+  degrees: number[]
   /** Chunks that arrived twice at an agent, summed over agents. */
   duplicateChunks: number
   /** Downloader counters summed over agents. */
@@ -116,6 +118,7 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
 
   const completionMs = new Array<number>(n).fill(Infinity)
   const downloaders: Downloader[] = []
+  const agentNodes: SimNode[] = []
   let finished = 0
   let failure: unknown
   for (let k = 0; k < n; k++) {
@@ -139,6 +142,7 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
       ...init.downloader,
     })
     node.attach(d)
+    agentNodes.push(node)
     const policy = init.peerPolicy === 'seed' ? new SeedServePolicy({ chunkCount: lengths.length }) : undefined
     node.attach(new Uploader({ source: store, network: node, clock: swarm.clock, policy, ...init.uploader }))
     downloaders.push(d)
@@ -150,21 +154,32 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
   if (init.degree === undefined || init.degree >= n - 1) {
     for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) swarm.connect(`p${a}`, `p${b}`)
   } else {
+    // Partners are drawn among agents still under the cap (as a node below its cap keeps
+    // finding peers through the tracker and peer exchange), so nearly every agent ends with
+    // exactly `degree`: drawing among all agents left the last ones with a third fewer sessions,
+    // and they finished last (1,000 agents: the 10 last had 16–20 sessions, not 24).
     const degree = init.degree
     const sessions = new Int32Array(n)
+    const open = Array.from({ length: n }, (_, k) => k)
+    const slot = Int32Array.from(open) // position of each agent in `open`, -1 once full
+    const close = (k: number): void => {
+      const at = slot[k]
+      const last = open.pop() as number
+      if (last !== k) {
+        open[at] = last
+        slot[last] = at
+      }
+      slot[k] = -1
+    }
     for (let a = 0; a < n; a++) {
-      for (let tries = 0; sessions[a] < degree && tries < degree * 8; tries++) {
-        const b = randomInt(random, n)
-        if (b === a || sessions[b] >= degree) continue
-        if (swarm.connect(`p${a}`, `p${b}`)) {
-          sessions[a]++
-          sessions[b]++
-        }
+      for (let tries = 0; sessions[a] < degree && open.length > 1 && tries < degree * 8; tries++) {
+        const b = open[randomInt(random, open.length)]
+        if (b === a || !swarm.connect(`p${a}`, `p${b}`)) continue
+        for (const k of [a, b]) if (++sessions[k] >= degree) close(k)
       }
     }
   }
-  let agentSessions = 0
-  for (const node of swarm.allNodes()) if (node !== seed) agentSessions += node.links.size - (node.links.has('seed') ? 1 : 0)
+  const degrees = agentNodes.map((node) => node.links.size - (node.links.has('seed') ? 1 : 0))
 
   if (init.sampleEveryMs !== undefined && init.onSample !== undefined) {
     const every = init.sampleEveryMs
@@ -215,7 +230,8 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
     ratio: lastMs / tStarMs,
     seedBytesUp: seed.bytesUp,
     seedCopies: seed.bytesUp / fileBytes,
-    meanDegree: agentSessions / n,
+    meanDegree: degrees.reduce((a, b) => a + b, 0) / n,
+    degrees,
     duplicateChunks: downloaders.reduce((a, d) => a + d.stats.duplicateChunks, 0),
     totals: sumStats(downloaders),
     events: swarm.events,

@@ -23,15 +23,15 @@ export const DEFAULT_LATENCY_MS = 5
 export const FULL_MESH_MAX_AGENTS = 100
 
 /**
- * Sessions per agent in a large swarm (agents open sessions to random others until they hold
- * this many; an agent holding this many accepts no more). A swarm node keeps a few dozen: the
- * libp2p node dials peers up to `DEFAULT_MAX_PEERS` (24) and accepts more, BitTorrent clients
- * keep 30 to 80.
+ * Sessions per agent in a large swarm: agents open sessions to random others until they hold
+ * this many, and an agent that holds this many accepts no more. The libp2p swarm node does the
+ * same with its `DEFAULT_MAX_PEERS` (24, libs/swarm-node/src/constants.ts): it dials up to 24 and
+ * answers 'too-many-peers' beyond (BitTorrent clients keep 30 to 80).
  */
-export const DEFAULT_DEGREE = 32
+export const DEFAULT_DEGREE = 24
 
-/** Agents the seed has a session with in a large swarm. */
-export const DEFAULT_SEED_DEGREE = 32
+/** Agents the seed has a session with in a large swarm: the seed node caps its sessions the same way. */
+export const DEFAULT_SEED_DEGREE = 24
 
 export const DEFAULT_RANDOM_SEED = 1
 
