@@ -6,7 +6,7 @@
  * bound T* = max(F/U_seed, F/D, N·F/(U_seed + N·U)). Run it with `npm run bench:sim -- --help`;
  * what the model leaves out is in docs/benchmarks.md ("bench:sim").
  */
-export { runSwarmSize, chunkLengthsFor, type SimRow } from './run-simulation.js'
+export { runSwarmSize, chunkLengthsFor, type RunOptions, type SimRow } from './run-simulation.js'
 export { resolveConfig, topologyFor, parseAgentCounts, type SimConfig, type SimInit, type Topology } from './sim-config.js'
 export { buildReport, formatRow, formatTable, TABLE_HEADER, type SimReport } from './sim-report.js'
 export { lowerBound, type LowerBound, type LowerBoundTerm, type SwarmLinks } from './lower-bound.js'

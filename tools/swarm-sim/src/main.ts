@@ -14,6 +14,7 @@ import {
   DEFAULT_SIZE_BYTES,
   FULL_MESH_MAX_AGENTS,
 } from './constants.js'
+import type { SwarmSample } from '@imgswarm/fetch-scheduler'
 import { runSwarmSize, type SimRow } from './run-simulation.js'
 import { parseAgentCounts, resolveConfig } from './sim-config.js'
 import { buildReport, formatRow, formatTable, TABLE_HEADER } from './sim-report.js'
@@ -31,6 +32,7 @@ interface SimOptions {
   latencyMs: number
   randomSeed: number
   json?: string
+  progress: boolean
 }
 
 /** Turns our parsers' errors into commander's, so bad options print usage and exit 2. */
@@ -81,6 +83,7 @@ const program = new Command('swarm-sim')
   .addOption(new Option('--latency-ms <ms>', 'one-way access latency of every node').argParser(parseMs).default(DEFAULT_LATENCY_MS))
   .addOption(new Option('--random-seed <n>', 'seed of the topology and of every scheduler\'s random choices').argParser(parseWhole(0)).default(DEFAULT_RANDOM_SEED))
   .option('--json <file>', 'write the results as JSON')
+  .option('--no-progress', 'print no progress lines (every 5 s of virtual time) on stderr')
   .showHelpAfterError()
   .exitOverride()
   .action(async (opts: SimOptions) => {
@@ -100,7 +103,15 @@ const program = new Command('swarm-sim')
     const rows: SimRow[] = []
     process.stderr.write(`${TABLE_HEADER.join(' | ')}\n`)
     for (const agents of config.agentCounts) {
-      const row = await runSwarmSize(config, agents)
+      const cpuStart = process.cpuUsage()
+      const onProgress = (x: SwarmSample): void => {
+        const cpu = process.cpuUsage(cpuStart)
+        process.stderr.write(
+          `  ${agents} agents: t=${(x.timeMs / 1000).toFixed(0)} s, ${x.peersDone} done, agents' uplinks ${(100 * x.peerUploadUtilisation).toFixed(1)} % busy, ` +
+            `seed ${(100 * x.seedUploadUtilisation).toFixed(0)} %, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s\n`,
+        )
+      }
+      const row = await runSwarmSize(config, agents, { onProgress: opts.progress ? onProgress : undefined })
       rows.push(row)
       process.stderr.write(`${formatRow(row).join(' | ')}\n`)
     }

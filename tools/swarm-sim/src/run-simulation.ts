@@ -1,4 +1,4 @@
-import { simulateSwarm, type SwarmSimulationResult } from '@imgswarm/fetch-scheduler'
+import { simulateSwarm, type SwarmSample, type SwarmSimulationResult } from '@imgswarm/fetch-scheduler'
 import { SimulationIncompleteError } from './errors.js'
 import { lowerBound, type LowerBoundTerm } from './lower-bound.js'
 import { topologyFor, type SimConfig } from './sim-config.js'
@@ -31,6 +31,12 @@ export interface SimRow {
   events: number
 }
 
+export interface RunOptions {
+  /** Called every `progressEveryS` of virtual time while the swarm runs. */
+  onProgress?: (sample: SwarmSample) => void
+  progressEveryS?: number
+}
+
 /** Equal chunks of `chunkBytes` (the last one shorter): the chunker's average, without its spread. */
 export function chunkLengthsFor(sizeBytes: number, chunkBytes: number): number[] {
   const full = Math.floor(sizeBytes / chunkBytes)
@@ -44,7 +50,7 @@ export function chunkLengthsFor(sizeBytes: number, chunkBytes: number): number[]
  * at virtual time 0 with nothing, the seed holds the image. Throws `SimulationIncompleteError`
  * if an agent has not finished by 20 × T* of virtual time.
  */
-export async function runSwarmSize(config: SimConfig, agents: number): Promise<SimRow> {
+export async function runSwarmSize(config: SimConfig, agents: number, options: RunOptions = {}): Promise<SimRow> {
   const tStar = lowerBound({
     sizeBytes: config.sizeBytes,
     agents,
@@ -66,6 +72,8 @@ export async function runSwarmSize(config: SimConfig, agents: number): Promise<S
     seedDegree: topology.seedDegree,
     randomSeed: config.randomSeed,
     maxTimeMs,
+    sampleEveryMs: options.onProgress === undefined ? undefined : (options.progressEveryS ?? 5) * 1000,
+    onSample: options.onProgress,
   })
   const cpu = process.cpuUsage(cpuBefore)
   const unfinished = r.completionMs.filter((t) => !Number.isFinite(t)).length
