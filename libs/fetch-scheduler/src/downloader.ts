@@ -3,6 +3,7 @@ import { MAX_CHUNK_SIZE, MAX_CHUNKS_PER_MANIFEST } from '@imgswarm/core'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import {
   DEFAULT_ANNOUNCE_DELAY_MS,
+  DEFAULT_REFILL_FRACTION,
   DEFAULT_BUSY_BACKOFF_MS,
   DEFAULT_CURRENT_RATE_WINDOW_MS,
   DEFAULT_ELSEWHERE_RETRY_MS,
@@ -45,6 +46,8 @@ export interface DownloaderInit extends InflightControllerInit {
   endgameMaxCopies?: number
   maxTotalInflight?: number
   announceDelayMs?: number
+  /** See DEFAULT_REFILL_FRACTION. */
+  refillFraction?: number
   tickMs?: number
   progressIntervalMs?: number
   retrySamePeerMs?: number
@@ -194,6 +197,7 @@ export class Downloader implements SwarmEvents {
       endgameMaxCopies: init.endgameMaxCopies ?? DEFAULT_ENDGAME_MAX_COPIES,
       maxTotalInflight: init.maxTotalInflight ?? DEFAULT_MAX_TOTAL_INFLIGHT,
       announceDelayMs: init.announceDelayMs ?? DEFAULT_ANNOUNCE_DELAY_MS,
+      refillFraction: init.refillFraction ?? DEFAULT_REFILL_FRACTION,
       tickMs: init.tickMs ?? DEFAULT_TICK_MS,
       progressIntervalMs: init.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
       retrySamePeerMs: init.retrySamePeerMs ?? DEFAULT_RETRY_SAME_PEER_MS,
@@ -206,6 +210,9 @@ export class Downloader implements SwarmEvents {
     }
     if (!(this.cfg.tickMs > 0)) throw new SchedulerConfigError(`tickMs must be positive, got ${this.cfg.tickMs}`)
     if (!(this.cfg.endgameMaxCopies >= 1)) throw new SchedulerConfigError(`endgameMaxCopies must be >= 1, got ${this.cfg.endgameMaxCopies}`)
+    if (!(this.cfg.refillFraction >= 0 && this.cfg.refillFraction <= 1)) {
+      throw new SchedulerConfigError(`refillFraction must be within [0, 1], got ${this.cfg.refillFraction}`)
+    }
     if (!(this.cfg.maxTotalInflight >= 1)) throw new SchedulerConfigError(`maxTotalInflight must be >= 1, got ${this.cfg.maxTotalInflight}`)
 
     const now = this.clock.now()
@@ -616,6 +623,7 @@ export class Downloader implements SwarmEvents {
     if (this.peers.get(p.key) !== p) return
     const now = this.clock.now()
     if (p.backoffUntil > now) return
+    if (p.requests.size > 0 && p.free < Math.max(1, Math.floor(p.ctl.limit * this.cfg.refillFraction))) return
     let free = Math.min(p.free, this.cfg.maxTotalInflight - this.totalInflight)
     if (p.strikes >= this.cfg.maxTimeoutStrikes) free = Math.min(free, 1 - p.requests.size)
     if (free <= 0) return
