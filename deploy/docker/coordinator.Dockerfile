@@ -33,7 +33,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # ---- runtime: only what the command needs, as the unprivileged `node` user (uid 1000)
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    IMGSWARM_LOG_LEVEL=info
+    IMGSWARM_LOG_LEVEL=info \
+    MALLOC_ARENA_MAX=2
 WORKDIR /opt/imgswarm
 COPY --from=deps /src/package.json ./
 COPY --from=deps /src/node_modules ./node_modules
@@ -47,5 +48,6 @@ VOLUME ["/var/lib/imgswarm"]
 EXPOSE 7700 7701
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7700/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/opt/imgswarm/apps/cli/dist/main.js"]
+# Node flags and environment (MALLOC_ARENA_MAX above) from apps/cli/node-runtime.json: bounded resident memory
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/imgswarm/apps/cli/dist/main.js"]
 CMD ["coordinator", "--data-dir", "/var/lib/imgswarm", "--host", "0.0.0.0", "--port", "7700", "--listen", "/ip4/0.0.0.0/tcp/7701", "--log-format", "json"]

@@ -110,9 +110,12 @@ function portOf(value: unknown): number | undefined {
 describe('deploy/ files', () => {
   let files: string[]
   let readByCode: Set<string>
+  let runtime: { nodeFlags: string[]; env: Record<string, string> }
 
   beforeAll(async () => {
     files = (await listFiles(DEPLOY)).map((f) => relativeTo(REPO_ROOT, f))
+    runtime = JSON.parse(await readText(join(REPO_ROOT, 'apps/cli/node-runtime.json'))) as typeof runtime
+    expect(runtime.nodeFlags.length).toBeGreaterThan(0)
     readByCode = new Set([...(await variablesReadByCode()), ...(await programEnvVars())])
   })
 
@@ -165,6 +168,10 @@ describe('deploy/ files', () => {
       expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target'])
 
       const inv = unitInvocation(unit, file, SAMPLES)
+      // node runs with the runtime settings of apps/cli/node-runtime.json (bounded memory)
+      const exec = one('ExecStart')!.split(/\s+/)
+      expect({ file, node: exec.slice(0, exec.findIndex((w) => w.endsWith(CLI_ENTRY))) }).toEqual({ file, node: ['/usr/bin/node', ...runtime.nodeFlags] })
+      expect({ file, env: inv.env }).toEqual({ file, env: expect.objectContaining(runtime.env) })
       const parsed = await parse(inv)
       commands.push(parsed.command)
       expect(parsed.opts.dataDir).toBe(`/var/lib/${one('StateDirectory')}`)
@@ -195,7 +202,9 @@ describe('deploy/ files', () => {
       }
       const entrypoint = execForm(ops('ENTRYPOINT')[0], file)
       const workdir = ops('WORKDIR')[0]
-      expect(entrypoint).toEqual(['node', `${workdir}${CLI_ENTRY}`])
+      expect(entrypoint).toEqual(['node', ...runtime.nodeFlags, `${workdir}${CLI_ENTRY}`])
+      const env = Object.fromEntries(ops('ENV').flatMap((e) => e.split(/\s+/).map((kv) => kv.split('='))))
+      expect({ file, env }).toEqual({ file, env: expect.objectContaining(runtime.env) })
 
       const inv: Invocation = { where: `${file} CMD`, args: execForm(ops('CMD')[0], file), env: {}, substituted: [] }
       const parsed = await parse(inv)

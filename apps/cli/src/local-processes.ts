@@ -4,12 +4,17 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ImgswarmError } from '@imgswarm/core'
+import { NODE_RUNTIME } from './node-runtime.js'
 
 /**
  * The CLI as this process runs it: from its sources, the committed bin file (`npx imgswarm`);
  * compiled, `dist/main.js` beside this module. Children run with this very node.
  */
-export const CLI_BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../bin/imgswarm.js' : './main.js', import.meta.url))
+const FROM_SOURCES = import.meta.url.endsWith('.ts')
+export const CLI_BIN = fileURLToPath(new URL(FROM_SOURCES ? '../bin/imgswarm.js' : './main.js', import.meta.url))
+/** Compiled children run as production does (node-runtime.json); from sources the loader dominates anyway. */
+const RUNTIME_FLAGS = FROM_SOURCES ? [] : NODE_RUNTIME.nodeFlags
+const RUNTIME_ENV = FROM_SOURCES ? {} : NODE_RUNTIME.env
 
 /** A child `imgswarm` process failed or did not say what it was expected to. */
 export class ChildProcessError extends ImgswarmError {
@@ -88,7 +93,10 @@ class LocalProcessImpl implements LocalProcess {
     log: WriteStream,
     readonly logPath: string,
   ) {
-    this.child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, [...RUNTIME_FLAGS, CLI_BIN, ...args], {
+      env: { ...RUNTIME_ENV, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     this.child.stderr?.pipe(log)
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       this.#stdout += d

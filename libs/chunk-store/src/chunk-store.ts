@@ -5,7 +5,7 @@ import type { ImageManifest } from '@imgswarm/core'
 import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 import { checkChunkLayout } from './chunk-layout.js'
-import { DB_DIR_NAME, DEFAULT_FLUSH_CHUNKS, DEFAULT_FLUSH_INTERVAL_MS } from './constants.js'
+import { DB_DIR_NAME, DEFAULT_DB_CACHE_BYTES, DEFAULT_DB_WRITE_BUFFER_BYTES, DEFAULT_FLUSH_CHUNKS, DEFAULT_FLUSH_INTERVAL_MS } from './constants.js'
 import { ImageSizeMismatchError, ImageStateError, StoreLockedError } from './errors.js'
 import { storageError } from './fs-errors.js'
 import { statIfExists, syncDirectory } from './image-file.js'
@@ -68,7 +68,11 @@ export class ChunkStore {
       if (code === 'EEXIST') throw new StorageError(`data directory ${dbDir} is not a directory: choose another --data-dir`)
       throw storageError(err, `creating data directory ${dbDir}`, dbDir)
     }
-    const db: Db = new Level<string, Uint8Array>(dbDir, { valueEncoding: 'view' })
+    const db: Db = new Level<string, Uint8Array>(dbDir, {
+      valueEncoding: 'view',
+      cacheSize: DEFAULT_DB_CACHE_BYTES,
+      writeBufferSize: DEFAULT_DB_WRITE_BUFFER_BYTES,
+    })
     try {
       await db.open()
     } catch (err) {

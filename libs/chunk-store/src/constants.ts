@@ -8,6 +8,14 @@ export const DEFAULT_FLUSH_CHUNKS = 128
 /** …or this long after the first chunk written since the last flush, whichever comes first. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000
 
+/**
+ * LevelDB's block cache and write buffer (memtable), in bytes. The store keeps a few small records
+ * per image (manifest, bitfield, state), rewritten in place: the library defaults (8 MiB cache,
+ * 4 MiB memtable) would be resident memory an edge agent spends on nothing.
+ */
+export const DEFAULT_DB_CACHE_BYTES = 512 * 1024
+export const DEFAULT_DB_WRITE_BUFFER_BYTES = 512 * 1024
+
 /** Name of the level database directory inside a node's data directory. */
 export const DB_DIR_NAME = 'db'
 

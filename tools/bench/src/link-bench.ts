@@ -1,14 +1,15 @@
-// npm run bench:link -- [--size 1GiB] [--runs 3] [--json <file>]
+// npm run bench:link -- [--size 1GiB] [--runs 3] [--from-source] [--json <file>]
 //
 // One seed and one fetching agent on loopback, separate processes: imgswarm's throughput on one
 // link, against the ceiling of one raw libp2p stream over the same host configuration (TCP,
 // Noise, yamux; 256 KiB writes, just bytes) measured in the same run. Runs alternate so both
-// see the same machine state; the table shows medians.
+// see the same machine state; the table shows medians. The CLI runs compiled, as in production
+// (`npm run build`, apps/cli/node-runtime.json); --from-source runs it through the TypeScript loader.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cli, script, stop, REPO_ROOT } from './processes.js'
+import { CLI, COMPILED_CLI, buildCompiled, cli, script, stop, REPO_ROOT } from './processes.js'
 import { randomFile } from './random-file.js'
 import { formatBytes, mbps, median, parseSize, printTable, writeJson } from './report.js'
 
@@ -16,9 +17,13 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1GiB' },
     runs: { type: 'string', default: '3' },
+    'from-source': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 })
+const fromSource = values['from-source'] === true
+if (!fromSource) await buildCompiled()
+const entry = fromSource ? CLI : COMPILED_CLI
 const size = parseSize(values.size!)
 const runs = Number(values.runs)
 const file = await randomFile(size)
@@ -30,14 +35,14 @@ interface FetchResult {
 }
 
 async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: number }> {
-  const seed = cli(['seed', file, '--name', 'bench', '--version', String(i), '--data-dir', join(work, `seed-${i}`), '--json'])
+  const seed = cli(['seed', file, '--name', 'bench', '--version', String(i), '--data-dir', join(work, `seed-${i}`), '--json'], entry)
   try {
     const { manifest, publisher, addrs } = JSON.parse(await seed.firstLine) as { manifest: string; publisher: string; addrs: string[] }
     const started = performance.now()
     const fetch = cli([
       'fetch', '--peer', addrs[0], '--manifest', manifest, '--trust', publisher,
       '--out', join(work, `out-${i}.bin`), '--data-dir', join(work, `agent-${i}`), '--json',
-    ])
+    ], entry)
     const lines = await fetch.exited
     const totalS = (performance.now() - started) / 1000
     const result = JSON.parse(lines[lines.length - 1]) as FetchResult
@@ -79,7 +84,7 @@ try {
 
 const imgswarmMBps = mbps(size, median(transfer))
 const ceilingMBps = mbps(size, median(ceiling))
-printTable(`bench:link — one link on loopback, ${formatBytes(size)}, median of ${runs}`, [
+printTable(`bench:link — one link on loopback, ${formatBytes(size)}, median of ${runs}, CLI ${fromSource ? 'from source' : 'compiled'}`, [
   { what: 'raw libp2p stream (TCP+Noise+yamux), ceiling', 'MB/s': ceilingMBps, ratio: 1 },
   { what: 'imgswarm fetch (verified, written, finalized)', 'MB/s': imgswarmMBps, ratio: imgswarmMBps / ceilingMBps },
   { what: 'imgswarm fetch incl. process start + manifest', 'MB/s': mbps(size, median(total)), ratio: mbps(size, median(total)) / ceilingMBps },

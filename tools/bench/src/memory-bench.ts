@@ -3,7 +3,7 @@
 // Peak resident memory of `imgswarm fetch` while it fetches a large image from a seed on
 // loopback: the agent must stream, never hold the image. Peak RSS is the kernel's VmHWM of the
 // fetch process, sampled until it exits. By default the CLI runs compiled (`npm run build`, as
-// in production); --from-source runs it through the TypeScript loader (bin/imgswarm.js), whose
+// in production, with apps/cli/node-runtime.json's Node flags and environment); --from-source runs it through the TypeScript loader (bin/imgswarm.js), whose
 // compiler and hooks thread alone take ~150 MB more.
 import { readFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -35,7 +35,7 @@ async function memoryOf(pid: number): Promise<{ hwm: number; rss: number } | und
   return { hwm: kb('VmHWM'), rss: kb('VmRSS') }
 }
 
-const seed = cli(['seed', file, '--name', 'memory', '--version', '1', '--data-dir', join(work, 'seed'), '--json'])
+const seed = cli(['seed', file, '--name', 'memory', '--version', '1', '--data-dir', join(work, 'seed'), '--json'], entry)
 let peakRss = 0
 let seconds = 0
 try {

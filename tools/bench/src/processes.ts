@@ -1,5 +1,6 @@
 // Child processes for benchmarks: the real CLI and helper scripts, each killed on exit.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +10,11 @@ export const CLI = join(REPO_ROOT, 'apps', 'cli', 'bin', 'imgswarm.js')
 /** The CLI compiled by `npm run build`: plain JavaScript, no TypeScript loader (production). */
 export const COMPILED_CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js')
 const RUN = join(REPO_ROOT, 'tools', 'bench', 'bin', 'run.js')
+/** How production runs the compiled CLI (Node flags, environment): the same file deploy/ follows. */
+export const NODE_RUNTIME = JSON.parse(readFileSync(join(REPO_ROOT, 'apps', 'cli', 'node-runtime.json'), 'utf8')) as {
+  nodeFlags: string[]
+  env: Record<string, string>
+}
 
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
@@ -26,8 +32,8 @@ export interface Child {
   exited: Promise<string[]>
 }
 
-function start(args: string[]): Child {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT })
+function start(args: string[], env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env: { ...env, ...process.env } })
   children.add(proc)
   const lines: string[] = []
   let stderr = ''
@@ -50,8 +56,12 @@ function start(args: string[]): Child {
   return { proc, firstLine, exited }
 }
 
-/** `imgswarm <args>` as a child process (from source, or the compiled build). */
+/**
+ * `imgswarm <args>` as a child process: from source, or the compiled build run as production
+ * runs it (NODE_RUNTIME's flags and environment).
+ */
 export function cli(args: string[], entry: string = CLI): Child {
+  if (entry === COMPILED_CLI) return start([...NODE_RUNTIME.nodeFlags, entry, ...args], NODE_RUNTIME.env)
   return start([entry, ...args])
 }
 
