@@ -38,4 +38,20 @@ describe('EventQueue', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b))
     expect(times.length).toBe(2000)
   })
+
+  it('drops cancelled events from the heap once they outnumber live ones, keeping the order', () => {
+    const q = new EventQueue()
+    const events = Array.from({ length: 5000 }, (_, i) => {
+      const t = (i * 7919) % 1000
+      return { t, i, ev: q.schedule(t, () => seen.push([q.now(), i])) }
+    })
+    const seen: [number, number][] = []
+    // cancel four in five, in an order unrelated to time
+    for (const e of events) if (e.i % 5 !== 0) q.cancel(e.ev)
+    expect(q.pending).toBe(1000)
+    expect(q.heapSize).toBeLessThan(2100)
+    while (q.runNext() !== undefined);
+    const expected = events.filter((e) => e.i % 5 === 0).sort((a, b) => a.t - b.t || a.i - b.i).map((e) => [e.t, e.i])
+    expect(seen).toEqual(expected)
+  })
 })

@@ -1,5 +1,8 @@
 import type { Clock, TimerHandle } from './clock.js'
 
+/** Below this many slots the heap is never compacted (cancelled events cost little there). */
+const COMPACT_MIN = 1024
+
 /** A scheduled callback on virtual time. `fn` is cleared when cancelled. */
 export interface VirtualEvent {
   time: number
@@ -46,6 +49,15 @@ export class EventQueue implements Clock {
     if (ev.fn === undefined) return
     ev.fn = undefined
     this.live--
+    // Flows re-rated at every start and end leave many cancelled completion events behind:
+    // once they outnumber the live ones, rebuild the heap from the live events (O(n), so O(1)
+    // per cancel amortised). Order is by (time, seq), a total order: the run is unchanged.
+    if (this.heap.length > COMPACT_MIN && this.live * 2 < this.heap.length) this.compact()
+  }
+
+  /** Slots in the heap, cancelled events included (for tests and diagnostics). */
+  get heapSize(): number {
+    return this.heap.length
   }
 
   /** Timers of the components under simulation: they may settle promises (marked async). */
@@ -77,6 +89,30 @@ export class EventQueue implements Clock {
     while (this.heap.length > 0 && this.heap[0].fn === undefined) this.pop()
   }
 
+  private compact(): void {
+    const h = this.heap
+    let k = 0
+    for (const ev of h) if (ev.fn !== undefined) h[k++] = ev
+    h.length = k
+    for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i, h[i])
+  }
+
+  private siftDown(start: number, ev: VirtualEvent): void {
+    const h = this.heap
+    const n = h.length
+    let k = start
+    for (;;) {
+      const l = 2 * k + 1
+      if (l >= n) break
+      const r = l + 1
+      const c = r < n && this.less(h[r], h[l]) ? r : l
+      if (!this.less(h[c], ev)) break
+      h[k] = h[c]
+      k = c
+    }
+    h[k] = ev
+  }
+
   private less(a: VirtualEvent, b: VirtualEvent): boolean {
     return a.time < b.time || (a.time === b.time && a.seq < b.seq)
   }
@@ -99,20 +135,7 @@ export class EventQueue implements Clock {
     if (h.length === 0) return undefined
     const top = h[0]
     const last = h.pop() as VirtualEvent
-    if (h.length > 0) {
-      let k = 0
-      const n = h.length
-      for (;;) {
-        const l = 2 * k + 1
-        if (l >= n) break
-        const r = l + 1
-        const c = r < n && this.less(h[r], h[l]) ? r : l
-        if (!this.less(h[c], last)) break
-        h[k] = h[c]
-        k = c
-      }
-      h[k] = last
-    }
+    if (h.length > 0) this.siftDown(0, last)
     return top
   }
 }
