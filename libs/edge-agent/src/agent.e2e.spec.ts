@@ -102,6 +102,12 @@ describe('edge agents under a real coordinator and seed (one process, loopback)'
     // bytes came from the seed and, for the second wave, from the first wave's agents too
     const fromPeers = agents.reduce((sum, a) => sum + a.status().totals.bytesFromPeers, 0)
     expect(fromPeers).toBeGreaterThan(0)
+    // and the rollout's per-node view keeps saying where each active node's bytes came from
+    const nodes = await eventually('per-node sources in the rollout view', async () => {
+      const r = await admin.getRollout(created.id)
+      return r.nodes.every((n) => n.bytesFromSeed + n.bytesFromPeers >= SIZE) ? r.nodes : undefined
+    })
+    expect(nodes.reduce((sum, n) => sum + n.bytesFromPeers, 0)).toBe(fromPeers)
 
     const status = await admin.status()
     expect(status.images.find((i) => i.manifestCid === v1.cid)).toMatchObject({ active: 3, failed: 0 })

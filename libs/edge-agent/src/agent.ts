@@ -147,6 +147,8 @@ export class EdgeAgent {
   private loop?: HeartbeatLoop
   private desired?: Desired
   private job?: Job
+  /** The last counted transfer's sources, reported while its image is active and no job runs. */
+  private lastTransfer?: { cid: string; bytesFromSeed: number; bytesFromPeers: number }
   private failure?: Failure
   private retryTimer?: TimerHandle
   private needsUpdate = true
@@ -693,8 +695,11 @@ export class EdgeAgent {
     const job = this.job
     const peers = this.node?.peerCount() ?? 0
     if (job === undefined) {
-      const size = failed ? 0 : (this.activator?.current?.size ?? 0)
-      return { bytesDone: size, bytesTotal: size, rate: 0, peers, bytesFromSeed: 0, bytesFromPeers: 0 }
+      const current = this.activator?.current
+      const size = failed ? 0 : (current?.size ?? 0)
+      // where the active image's bytes came from, as its transfer counted them (this run's only)
+      const last = this.lastTransfer?.cid === current?.manifestCid ? this.lastTransfer : undefined
+      return { bytesDone: size, bytesTotal: size, rate: 0, peers, bytesFromSeed: last?.bytesFromSeed ?? 0, bytesFromPeers: last?.bytesFromPeers ?? 0 }
     }
     const p = job.transfer?.progress()
     const s = job.transfer?.stats()
@@ -714,6 +719,8 @@ export class EdgeAgent {
     if (job.transfer === undefined || job.counted) return
     job.counted = true
     add(this.totals, job.transfer)
+    const s = job.transfer.stats()
+    this.lastTransfer = { cid: job.cid, bytesFromSeed: s.bytesFromSeeds, bytesFromPeers: s.bytesFromPeers }
   }
 
   private currentTotals(): AgentTotals {
