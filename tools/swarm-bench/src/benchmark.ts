@@ -11,7 +11,13 @@ import { ProcessGroup } from './processes.js'
 import type { SystemName, SystemRunnerFactory } from './system-runner.js'
 import { createBitTorrentRunner } from './systems/bittorrent-runner.js'
 import { createHttpRunner } from './systems/http-runner.js'
-import { defaultImgswarmCli, imgswarmRunnerFactory, type ImgswarmCli, type ImgswarmCliMode } from './systems/imgswarm-runner.js'
+import {
+  defaultImgswarmCli,
+  imgswarmRunnerFactory,
+  productionNodeRuntime,
+  type ImgswarmCli,
+  type ImgswarmCliMode,
+} from './systems/imgswarm-runner.js'
 import { runCommandSync, TestNetwork } from './test-network.js'
 import { createTestImage, sha256Files, type TestImage } from './test-image.js'
 import { untilAborted, withTimeout } from './waiting.js'
@@ -56,7 +62,8 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
     mode: hooks.imgswarmCliMode ?? (hooks.imgswarmCli === undefined ? 'source' : 'given'),
   }
   const factories: Record<SystemName, SystemRunnerFactory> = {
-    imgswarm: imgswarmRunnerFactory({ cliPath: cli.path }),
+    // the compiled CLI runs as production runs it (apps/cli/node-runtime.json: Node flags, environment)
+    imgswarm: imgswarmRunnerFactory({ cliPath: cli.path, ...(cli.mode === 'compiled' && { runtime: productionNodeRuntime() }) }),
     bittorrent: createBitTorrentRunner,
     http: createHttpRunner,
     ...hooks.runners,

@@ -24,6 +24,22 @@ export interface ImgswarmRunnerInit {
    * the CLI has it): 16–32 processes connecting at once on 2 cores can miss a single dial timeout.
    */
   connectWithinS?: number
+  /** Node flags and environment every imgswarm process runs with (production's, for the compiled CLI). */
+  runtime?: NodeRuntime
+}
+
+/** How production runs the compiled CLI (`apps/cli/node-runtime.json`). */
+export interface NodeRuntime {
+  nodeFlags: string[]
+  env: Record<string, string>
+}
+
+/** Reads `apps/cli/node-runtime.json` of the workspace (none there: plain `node`). */
+export function productionNodeRuntime(): NodeRuntime {
+  const file = join(workspaceRoot(), 'apps', 'cli', 'node-runtime.json')
+  if (!existsSync(file)) return { nodeFlags: [], env: {} }
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<NodeRuntime>
+  return { nodeFlags: parsed.nodeFlags ?? [], env: parsed.env ?? {} }
 }
 
 /** How the imgswarm CLI runs: compiled JavaScript (as in production), from TypeScript sources, or a given entry. */
@@ -135,14 +151,17 @@ export class ImgswarmRunner implements SystemRunner {
     const help = await runLocal(process.execPath, [this.#init.cliPath, 'fetch', '--help'])
     this.#barrier = this.#init.startBarrier ?? help.includes(START_BARRIER_FLAG)
     this.#connectWithin = help.includes(CONNECT_WITHIN_FLAG)
-    this.#ctx.log(`CLI ${this.#init.cliPath}`)
+    const flags = this.#nodeFlags().join(' ')
+    const env = Object.entries(this.#init.runtime?.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')
+    this.#ctx.log(`CLI ${env === '' ? '' : `${env} `}node ${flags === '' ? '' : `${flags} `}${this.#init.cliPath}`)
     this.#ctx.log(this.#barrier ? 'agents use the start barrier (Node start-up not timed)' : 'no start barrier in this CLI: Node start-up is timed')
     const logFile = join(workDir, 'seed.log')
     const proc = processes.spawnInNamespace('imgswarm seed', {
       ns: seed.ns,
       command: process.execPath,
+      env: this.#env(),
       args: [
-        this.#init.cliPath, 'seed', image.path, '--name', 'swarm-bench', '--version', '1',
+        ...this.#nodeFlags(), this.#init.cliPath, 'seed', image.path, '--name', 'swarm-bench', '--version', '1',
         '--data-dir', join(workDir, 'seed-data'), '--listen', `/ip4/${seed.ip}/tcp/${SEED_PORT}`, '--json',
       ],
       logFile,
@@ -174,8 +193,9 @@ export class ImgswarmRunner implements SystemRunner {
     const proc = processes.spawnInNamespace(`imgswarm fetch on ${agent.name}`, {
       ns: agent.ns,
       command: process.execPath,
+      env: this.#env(),
       args: [
-        this.#init.cliPath, 'fetch', '--peer', seedAddr, '--manifest', seen.manifest, '--trust', seen.publisher,
+        ...this.#nodeFlags(), this.#init.cliPath, 'fetch', '--peer', seedAddr, '--manifest', seen.manifest, '--trust', seen.publisher,
         '--out', outPath, '--data-dir', join(dir, 'data'), '--listen', `/ip4/${agent.ip}/tcp/${SEED_PORT}`,
         '--linger', String(this.#init.lingerS ?? 86_400), '--json', ...(this.#barrier ? [START_BARRIER_FLAG] : []),
         ...(this.#connectWithin ? [CONNECT_WITHIN_FLAG, String(this.#init.connectWithinS ?? DEFAULT_CONNECT_WITHIN_S)] : []),
@@ -205,6 +225,14 @@ export class ImgswarmRunner implements SystemRunner {
       failure: exitedEarly(proc, logFile),
     }).then(() => undefined)
     return { agent, outPath, completed, ready, go: () => proc.write('start\n') }
+  }
+
+  #nodeFlags(): string[] {
+    return this.#init.runtime?.nodeFlags ?? []
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.#init.runtime?.env }
   }
 
   /** SIGTERM ends the agents' linger; each then prints its final counters line and exits. */
