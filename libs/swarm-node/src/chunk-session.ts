@@ -47,6 +47,8 @@ export class ChunkSession {
         if (this.closed) break
         if (msg.type === 'goodbye') {
           this.log.debug({ peer: this.peer, reason: msg.reason }, 'peer said goodbye')
+          // close our side too, so the stream ends instead of lingering half-open
+          this.channel.close({ signal: AbortSignal.timeout(2_000) }).catch(() => {})
           break
         }
         this.owner.onMessage(this, msg)

@@ -24,3 +24,21 @@ export const PEER_KEY_FILE = 'peer-key.pb'
 
 /** Yamux stream window: large enough for a 256 KiB chunk pipeline over high bandwidth-delay links. */
 export const DEFAULT_STREAM_WINDOW_BYTES = 16 * 1024 * 1024
+
+/** Most peers one image swarm remembers the addresses of (for redialling), oldest forgotten first. */
+export const DEFAULT_MAX_KNOWN_PEERS = 256
+
+/**
+ * A downloading node redials known peers while it has fewer chunk sessions than this (or than
+ * the number of peers it knows, if fewer) and chunks are still missing.
+ */
+export const DEFAULT_MIN_SESSIONS = 4
+
+/** First pause between redial rounds while below the session floor; doubles per round, reset on progress. */
+export const DEFAULT_REDIAL_MIN_MS = 2_000
+
+/** Longest pause between redial rounds. */
+export const DEFAULT_REDIAL_MAX_MS = 30_000
+
+/** Most dials a node has under way at once (peer exchange and redials); further ones wait in a queue. */
+export const DEFAULT_MAX_CONCURRENT_DIALS = 8

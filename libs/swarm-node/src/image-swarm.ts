@@ -1,4 +1,4 @@
-import type { Bitfield, ChunkIndex } from '@imgswarm/core'
+import { Bitfield, type ChunkIndex } from '@imgswarm/core'
 import type { PeerKey, RejectReason, SwarmEvents, SwarmNetwork } from '@imgswarm/fetch-scheduler'
 import type { Connection } from '@libp2p/interface'
 import {
@@ -13,7 +13,12 @@ import {
 import type { CID } from 'multiformats/cid'
 import type { Logger } from 'pino'
 import { ChunkSession, type SessionOwner } from './chunk-session.js'
-import { DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_MAX_PEERS, DEFAULT_PEX_INTERVAL_MS } from './constants.js'
+import {
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MAX_KNOWN_PEERS,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_PEX_INTERVAL_MS,
+} from './constants.js'
 
 /** What an image swarm needs from the node it runs on. */
 export interface ImageSwarmComponents {
@@ -60,6 +65,9 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
   private readonly sessions = new Map<string, ChunkSession>()
   private readonly opening = new Set<string>()
   private readonly addrsByPeer = new Map<string, readonly string[]>()
+  /** Every peer we learnt addresses of (Hellos and peer exchange), oldest first, bounded; kept after sessions end. */
+  private readonly known = new Map<string, readonly string[]>()
+  private declinedCount = 0
   private readonly listeners: SwarmEvents[] = []
   private pendingHaves: ChunkIndex[] = []
   private haveFlushScheduled = false
@@ -118,6 +126,23 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
     return this.sessions.has(peer) || this.opening.has(peer)
   }
 
+  /** Sessions this node declined for being full (each answered with other peers' addresses when it knew any). */
+  get sessionsDeclined(): number {
+    return this.declinedCount
+  }
+
+  /**
+   * Peers whose addresses this swarm learnt (from their Hello or from peer exchange), whether or
+   * not a session with them is open: the node redials them when its sessions fall below its floor.
+   */
+  knownPeers(): PeerAddresses[] {
+    const out: PeerAddresses[] = []
+    for (const [id, addrs] of this.known) {
+      if (id !== this.components.localPeer && !this.components.isBanned(id)) out.push({ id, addrs })
+    }
+    return out
+  }
+
   get wantsMorePeers(): boolean {
     return !this.stopped && this.sessions.size + this.opening.size < (this.init.maxPeers ?? DEFAULT_MAX_PEERS)
   }
@@ -168,7 +193,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
       }
       existing?.abort(new Error('replaced by the session the peer opened'))
     } else if (!this.wantsMorePeers && !hello.seed) {
-      await channel.send({ type: 'goodbye', reason: 'too-many-peers' }).catch(() => {})
+      await this.decline(channel, peer)
       return
     }
     await channel.send(this.localHello())
@@ -182,6 +207,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
     this.sessions.set(session.peer, session)
     if (hello.listenAddrs !== undefined && hello.listenAddrs.length > 0) {
       this.addrsByPeer.set(session.peer, hello.listenAddrs)
+      this.remember({ id: session.peer, addrs: hello.listenAddrs })
       this.pexVersion++
     }
     this.log.debug({ peer: session.peer, seed: hello.seed, site: hello.site, have: hello.bitfield.count }, 'session open')
@@ -296,10 +322,62 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
 
   private learnPeers(peers: readonly PeerAddresses[]): void {
     for (const p of peers) {
-      if (!this.wantsMorePeers) return
-      if (p.id === this.components.localPeer || this.hasSession(p.id) || this.components.isBanned(p.id)) continue
+      if (p.id === this.components.localPeer || p.addrs.length === 0 || this.components.isBanned(p.id)) continue
+      this.remember(p)
+      if (!this.wantsMorePeers || this.hasSession(p.id)) continue
       this.components.connectTo(p, this)
     }
+  }
+
+  private remember(p: PeerAddresses): void {
+    this.known.delete(p.id)
+    this.known.set(p.id, p.addrs)
+    if (this.known.size > DEFAULT_MAX_KNOWN_PEERS) {
+      const oldest = this.known.keys().next().value
+      if (oldest !== undefined) this.known.delete(oldest)
+    }
+  }
+
+  /**
+   * Turns away a session for being full, but first points the dialer at other peers: the
+   * dialer may know no one else (agents are often given only the seed's address). The wire
+   * protocol allows only a Hello or a Goodbye first, so the referral is a Hello announcing no
+   * chunks (nothing to request from us), a Peers message, then the Goodbye; a dialer handles it
+   * as a session that ends at once after a peer exchange.
+   */
+  private async decline(channel: MessageChannel, peer: string): Promise<void> {
+    this.declinedCount++
+    const referrals = this.referralsFor(peer)
+    try {
+      if (referrals.length > 0) {
+        await channel.send({ ...this.localHello(), bitfield: new Bitfield(this.chunkCount), seed: false })
+        await channel.send({ type: 'peers', peers: referrals })
+      }
+      await channel.send({ type: 'goodbye', reason: 'too-many-peers' })
+      await channel.close({ signal: AbortSignal.timeout(2_000) })
+    } catch (err) {
+      this.log.debug({ peer, err: (err as Error).message }, 'declining a session failed')
+      channel.abort(err as Error)
+      return
+    }
+    this.log.debug({ peer, referred: referrals.length }, 'declined session (full); referred other peers')
+  }
+
+  /**
+   * Up to DEFAULT_MAX_PEERS_PER_MESSAGE peers to refer a declined dialer to. Nothing tells us
+   * which peers have free sessions, so: peers we have sessions with that are not seeds (seeds
+   * are the ones that fill up) in random order, then seeds, then peers we only heard of.
+   */
+  private referralsFor(dialer: string): PeerAddresses[] {
+    const agents: PeerAddresses[] = []
+    const seeds: PeerAddresses[] = []
+    for (const s of this.sessions.values()) {
+      const addrs = this.addrsByPeer.get(s.peer)
+      if (s.peer === dialer || addrs === undefined || addrs.length === 0) continue
+      ;(s.remoteHello.seed ? seeds : agents).push({ id: s.peer, addrs })
+    }
+    const heard = this.knownPeers().filter((p) => p.id !== dialer && !this.sessions.has(p.id))
+    return [...shuffle(agents), ...shuffle(seeds), ...shuffle(heard)].slice(0, DEFAULT_MAX_PEERS_PER_MESSAGE)
   }
 
   private localHello(): HelloMessage {
@@ -328,6 +406,14 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
       this.log.error({ err: (err as Error).message }, 'scheduler event handler threw')
     }
   }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
 }
 
 function* batches<T>(items: readonly T[], size: number): Generator<T[]> {

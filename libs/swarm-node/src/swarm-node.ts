@@ -18,7 +18,11 @@ import {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MANIFEST_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_DIALS,
   DEFAULT_MAX_PEERS,
+  DEFAULT_MIN_SESSIONS,
+  DEFAULT_REDIAL_MAX_MS,
+  DEFAULT_REDIAL_MIN_MS,
 } from './constants.js'
 import { NoPeersError } from './errors.js'
 import { ImageSwarm } from './image-swarm.js'
@@ -39,7 +43,15 @@ export interface SwarmNodeInit {
   uploadRateBps?: number
   /** Download cap in bytes per second (whole node). */
   downloadRateBps?: number
+  /** Most chunk sessions per image; past it, dialers are declined and referred to other peers. */
   maxPeers?: number
+  /** While fetching, redial known peers when sessions fall below this (or the number of known peers). */
+  minSessions?: number
+  /** Pause before the first redial round; doubles per round up to `redialMaxMs`, reset on progress. */
+  redialMinMs?: number
+  redialMaxMs?: number
+  /** Most dials under way at once. */
+  maxConcurrentDials?: number
   logger?: Logger
   /** Scheduler and store tunables passed through to each transfer (tests, benchmarks). */
   transfer?: Partial<TransferInit>
@@ -48,6 +60,14 @@ export interface SwarmNodeInit {
 export interface FetchManifestResult {
   manifest: SignedManifest
   bytes: Uint8Array
+}
+
+/** Counters of the node's reconnection (asserted by tests, shown by status). */
+export interface RedialStats {
+  /** Rounds in which some image being fetched was below its session floor. */
+  rounds: number
+  /** Dials started by those rounds. */
+  dials: number
 }
 
 /** Upload counters of the whole node. */
@@ -74,7 +94,18 @@ export class SwarmNode {
   private readonly host: Libp2p
   private readonly log: Logger
   private readonly images = new Map<string, HostedImage>()
+  /** Peer ids and bootstrap addresses being dialled. */
   private readonly dialing = new Set<string>()
+  /** Dials waiting for a free slot (peer exchange can name dozens of peers at once). */
+  private readonly dialQueue = new Map<string, { peer: PeerAddresses; image?: ImageSwarm }>()
+  /** Addresses given to `connect` (e.g. `--peer`), redialled when sessions run low. */
+  private readonly bootstrap = new Set<string>()
+  /** The peer each bootstrap address answered as. */
+  private readonly bootstrapPeer = new Map<string, string>()
+  private redialTimer?: NodeJS.Timeout
+  private redialDelayMs: number
+  private lastVerified = -1
+  private readonly redials: RedialStats = { rounds: 0, dials: 0 }
   private started = false
 
   private constructor(
@@ -88,6 +119,7 @@ export class SwarmNode {
     this.store = store
     this.host = host
     this.log = log
+    this.redialDelayMs = init.redialMinMs ?? DEFAULT_REDIAL_MIN_MS
   }
 
   static async create(init: SwarmNodeInit): Promise<SwarmNode> {
@@ -138,10 +170,14 @@ export class SwarmNode {
       if (addrs.length > 0 && this.wantsPeers()) void this.dialPeer({ id: evt.detail.id.toString(), addrs })
     })
     this.started = true
+    this.scheduleRedial(this.redialDelayMs)
     this.log.debug({ peer: this.peerId, addrs: this.addrs() }, 'node started')
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.redialTimer)
+    this.redialTimer = undefined
+    this.dialQueue.clear()
     for (const image of this.images.values()) {
       image.transfer?.stop()
       image.server.stop()
@@ -198,11 +234,17 @@ export class SwarmNode {
 
   // ---- fetching -------------------------------------------------------------------------
 
-  /** Dials peers; returns how many answered. */
+  /**
+   * Dials peers; returns how many answered. The addresses are remembered: while fetching, the
+   * node redials them whenever its sessions run low (a peer restarted, sessions lost under load).
+   */
   async connect(addrs: readonly string[]): Promise<number> {
     const results = await Promise.allSettled(
       addrs.map(async (a) => {
-        const conn = await this.host.dial(multiaddr(a), { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
+        const ma = multiaddr(a)
+        this.bootstrap.add(a)
+        const conn = await this.host.dial(ma, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
+        this.bootstrapPeer.set(a, conn.remotePeer.toString())
         return conn
       }),
     )
@@ -292,6 +334,17 @@ export class SwarmNode {
     return this.banned.has(peer)
   }
 
+  redialStats(): RedialStats {
+    return { ...this.redials }
+  }
+
+  /** Sessions declined for being full, over all images (each dialer was referred to other peers). */
+  sessionsDeclined(): number {
+    let n = 0
+    for (const image of this.images.values()) n += image.swarm.sessionsDeclined
+    return n
+  }
+
   // ---- internals ------------------------------------------------------------------------
 
   private host_(cid: string, manifest: SignedManifest, source: ImageSource, seed: boolean): HostedImage {
@@ -354,8 +407,17 @@ export class SwarmNode {
     }
   }
 
+  private get maxDials(): number {
+    return this.init.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS
+  }
+
   private async dialPeer(peer: PeerAddresses, image?: ImageSwarm): Promise<void> {
-    if (this.banned.has(peer.id) || this.dialing.has(peer.id) || peer.id === this.peerId) return
+    if (this.banned.has(peer.id) || this.dialing.has(peer.id) || peer.id === this.peerId || !this.started) return
+    if (this.dialing.size >= this.maxDials) {
+      // bounded: what does not fit is forgotten here and found again by the redial rounds
+      if (this.dialQueue.size < 4 * this.maxDials) this.dialQueue.set(peer.id, { peer, image })
+      return
+    }
     this.dialing.add(peer.id)
     try {
       const addrs = peer.addrs.map((a) => multiaddr(a))
@@ -365,7 +427,104 @@ export class SwarmNode {
       this.log.debug({ peer: peer.id, err: (err as Error).message }, 'dial failed')
     } finally {
       this.dialing.delete(peer.id)
+      this.drainDialQueue()
     }
+  }
+
+  /** Dials an address given to `connect` and opens a session for `image` over it. */
+  private async dialBootstrap(addr: string, image: ImageSwarm): Promise<void> {
+    if (this.dialing.has(addr) || !this.started) return
+    this.dialing.add(addr)
+    try {
+      const conn = await this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
+      const peer = conn.remotePeer.toString()
+      this.bootstrapPeer.set(addr, peer)
+      if (!this.banned.has(peer)) await image.openSession(conn)
+    } catch (err) {
+      this.log.debug({ addr, err: (err as Error).message }, 'redial failed')
+    } finally {
+      this.dialing.delete(addr)
+      this.drainDialQueue()
+    }
+  }
+
+  private drainDialQueue(): void {
+    for (const [id, { peer, image }] of this.dialQueue) {
+      if (this.dialing.size >= this.maxDials) return
+      this.dialQueue.delete(id)
+      if (image !== undefined && (!image.wantsMorePeers || image.hasSession(id))) continue
+      void this.dialPeer(peer, image)
+    }
+  }
+
+  // ---- reconnecting ---------------------------------------------------------------------
+
+  private scheduleRedial(delayMs: number): void {
+    clearTimeout(this.redialTimer)
+    this.redialTimer = setTimeout(() => this.redialRound(), delayMs)
+    this.redialTimer.unref()
+  }
+
+  /**
+   * One redial round: every image being fetched whose sessions fell below the floor (fewer than
+   * min(minSessions, peers known) while chunks are missing) dials the addresses given to
+   * `connect` and the peers learnt by peer exchange that it has no session with, within the
+   * free dial slots. Rounds back off (redialMinMs doubling to redialMaxMs) and the pause resets
+   * when chunks arrive or the floor is met.
+   */
+  private redialRound(): void {
+    if (!this.started) return
+    const min = this.init.redialMinMs ?? DEFAULT_REDIAL_MIN_MS
+    const max = this.init.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS
+    let needy = false
+    let verified = 0
+    try {
+      for (const image of this.images.values()) {
+        if (image.transfer === undefined) continue
+        const have = image.source.verified.count
+        verified += have
+        if (have >= image.swarm.chunkCount) continue
+        if (this.redialImage(image.swarm)) needy = true
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'redial round failed')
+    }
+    if (!needy || verified > this.lastVerified) this.redialDelayMs = min
+    this.lastVerified = verified
+    this.scheduleRedial(this.redialDelayMs)
+    if (needy) this.redialDelayMs = Math.min(this.redialDelayMs * 2, max)
+  }
+
+  /** Redials for one image if it is below its floor; says whether it was. */
+  private redialImage(swarm: ImageSwarm): boolean {
+    const bootstrap: string[] = []
+    const knownIds = new Set<string>()
+    let unresolved = 0
+    for (const addr of this.bootstrap) {
+      const peer = this.bootstrapPeer.get(addr)
+      if (peer === undefined) unresolved++
+      else if (knownIds.has(peer) || this.banned.has(peer) || peer === this.peerId) continue
+      else knownIds.add(peer)
+      if (peer === undefined || !swarm.hasSession(peer)) bootstrap.push(addr)
+    }
+    const learnt = swarm.knownPeers().filter((p) => p.id !== this.peerId && !knownIds.has(p.id))
+    const known = knownIds.size + unresolved + learnt.length
+    const floor = Math.min(this.init.minSessions ?? DEFAULT_MIN_SESSIONS, known)
+    if (swarm.peerCount >= floor) return false
+    this.redials.rounds++
+    const candidates = [
+      ...bootstrap.filter((addr) => !this.dialing.has(addr)).map((addr) => () => this.dialBootstrap(addr, swarm)),
+      ...shuffle(learnt.filter((p) => !swarm.hasSession(p.id) && !this.dialing.has(p.id))).map(
+        (p) => () => this.dialPeer(p, swarm),
+      ),
+    ]
+    this.log.debug({ sessions: swarm.peerCount, floor, candidates: candidates.length }, 'below session floor; redialling')
+    for (const dial of candidates) {
+      if (this.dialing.size >= this.maxDials) break
+      this.redials.dials++
+      void dial()
+    }
+    return true
   }
 
   private async onManifestStream(stream: Stream): Promise<void> {
@@ -398,6 +557,14 @@ export class SwarmNode {
       channel.abort(err as Error)
     }
   }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
 }
 
 function isFinalManifestError(err: unknown): boolean {
