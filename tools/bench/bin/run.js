@@ -13,6 +13,7 @@ if (script === undefined) {
 }
 const here = dirname(fileURLToPath(import.meta.url))
 process.env.SWC_NODE_PROJECT ??= join(here, '..', '..', '..', 'tsconfig.base.json')
-register(pathToFileURL(join(here, 'development-condition.js')).href, import.meta.url)
+// The CLI's loader hook (apps/cli/bin), the one copy every bin of the repository registers.
+register(pathToFileURL(join(here, '..', '..', '..', 'apps', 'cli', 'bin', 'development-condition.js')).href, import.meta.url)
 process.argv = [process.argv[0], resolve(script), ...args]
 await import(pathToFileURL(resolve(script)).href)

@@ -7,5 +7,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 process.env.SWC_NODE_PROJECT ??= join(here, '..', '..', '..', 'tsconfig.base.json')
-register(pathToFileURL(join(here, 'development-condition.js')).href, import.meta.url)
+// The CLI's loader hook (apps/cli/bin), the one copy every bin of the repository registers.
+register(pathToFileURL(join(here, '..', '..', '..', 'apps', 'cli', 'bin', 'development-condition.js')).href, import.meta.url)
 await import(pathToFileURL(join(here, '..', 'src', 'main.ts')).href)
