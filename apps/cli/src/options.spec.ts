@@ -12,7 +12,7 @@ describe('option parsers', () => {
 
   it('refuses malformed or zero rates with a clear message', () => {
     expect(() => parseRate('fast')).toThrow(InvalidArgumentError)
-    expect(() => parseRate('10parsecs')).toThrow(/expected a rate/)
+    expect(() => parseRate('10parsecs')).toThrow(/"10parsecs" is not a rate like 50MiB/)
     expect(() => parseRate('0')).toThrow(/positive/)
   })
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { parseByteRate } from '@imgswarm/link-units'
 import { parseManifestCid, parsePublicKey } from '@imgswarm/manifest'
 
 /** Commander collector for repeatable options (`--peer a --peer b`). */
@@ -13,33 +14,16 @@ export function parseSeconds(value: string): number {
   return n
 }
 
-const RATE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1 / 8,
-  k: 1024,
-  kib: 1024,
-  kb: 1000,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  mb: 1000 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-  gb: 1000 ** 3,
-  kbit: 1000 / 8,
-  mbit: 1000 ** 2 / 8,
-  gbit: 1000 ** 3 / 8,
-}
-
-/** Parses a rate cap in bytes per second: `50MiB`, `200mbit`, `1048576` (per second implied). */
+/**
+ * Parses a rate cap in bytes per second: `50MiB`, `50MiB/s`, `200mbit`, `1048576` (per second
+ * implied). As a usage error, so commander names the option and prints the help.
+ */
 export function parseRate(value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)(?:\/s)?\s*$/i.exec(value)
-  const unit = m?.[2].toLowerCase()
-  if (m === null || unit === undefined || !(unit in RATE_UNITS)) {
-    throw new InvalidArgumentError(`expected a rate like 50MiB, 200mbit or 1048576, got "${value}"`)
+  try {
+    return parseByteRate(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
   }
-  const bytes = Number(m[1]) * RATE_UNITS[unit]
-  if (!(bytes > 0)) throw new InvalidArgumentError(`rate must be positive, got "${value}"`)
-  return Math.floor(bytes)
 }
 
 /** Parses `key=value` labels such as `site=plant-3`. */

@@ -9,9 +9,10 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { formatBytes, parseSize } from '@imgswarm/link-units'
 import { CLI, COMPILED_CLI, buildCompiled, cli, stop } from './processes.js'
 import { randomFile } from './random-file.js'
-import { formatBytes, parseSize, printTable, writeJson } from './report.js'
+import { printTable, writeJson } from './report.js'
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,7 @@ const { values } = parseArgs({
 const fromSource = values['from-source'] === true
 if (!fromSource) await buildCompiled()
 const entry = fromSource ? CLI : COMPILED_CLI
-const size = parseSize(values.size!)
+const size = parseSize(values.size!, '--size')
 const file = await randomFile(size)
 const work = await mkdtemp(join(tmpdir(), 'imgswarm-memory-'))
 

@@ -15,7 +15,8 @@ import { ChunkStore } from '@imgswarm/chunk-store'
 import { DEFAULT_CHUNKING, chunkFile } from '@imgswarm/chunker'
 import type { ChunkRef } from '@imgswarm/core'
 import { createSignedManifest, generatePublisherKey } from '@imgswarm/manifest'
-import { formatBytes, mbps, median, parseSize, printTable, seconds, timeRuns, writeJson, type Row } from './report.js'
+import { formatBytes, parseSize } from '@imgswarm/link-units'
+import { mbps, median, printTable, seconds, timeRuns, writeJson, type Row } from './report.js'
 import { randomFile } from './random-file.js'
 
 /** What one publish run has produced so far; each step reads what the earlier ones left. */
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
   })
   const runs = Number(values.runs)
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
-  const file = values.file ?? (await randomFile(parseSize(values.size)))
+  const file = values.file ?? (await randomFile(parseSize(values.size, '--size')))
   const size = (await stat(file)).size
   console.log(`publish benchmark: ${file} (${formatBytes(size)}), median of ${runs} interleaved rounds, warm cache`)
 

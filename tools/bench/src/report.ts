@@ -1,4 +1,5 @@
-// Shared by every benchmark: units, medians, argument sizes, a printed table and the --json file.
+// Shared by every benchmark: throughput, medians, timed runs, a printed table and the --json file.
+// Sizes (`--size 1GiB`) are read and printed with @imgswarm/link-units.
 import { writeFile } from 'node:fs/promises'
 
 /** Megabytes (10^6 bytes) per second, the unit sha256sum and dd report in. */
@@ -27,32 +28,6 @@ export async function timeRuns(runs: number, fn: () => Promise<unknown>): Promis
     durations.push(seconds() - start)
   }
   return durations
-}
-
-const UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
-  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
-}
-
-/** Parses sizes such as `1GiB`, `256MiB`, `16mb` or `4096` into bytes. */
-export function parseSize(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
-  const unit = match === null ? undefined : UNITS[match[2].toLowerCase()]
-  if (match === null || unit === undefined) throw new Error(`not a size: ${JSON.stringify(text)} (try 1GiB, 256MiB)`)
-  const bytes = Math.round(Number(match[1]) * unit)
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`size out of range: ${text}`)
-  return bytes
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`
 }
 
 export type Cell = string | number

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
+import { lowerBound } from '@imgswarm/link-units'
 import { resolveConfig } from './bench-config.js'
 import { buildReport, failedResult, formatTable, systemResult } from './bench-report.js'
 import { niceStep, renderCdfSvg } from './cdf-plot.js'
-import { lowerBound } from './lower-bound.js'
 
 const MiB = 2 ** 20
 const config = resolveConfig({ agents: 4, sizeBytes: 64 * MiB, systems: ['imgswarm', 'bittorrent', 'http'] })

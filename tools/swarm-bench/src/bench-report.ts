@@ -1,10 +1,9 @@
+import { formatBitRate, formatBytes, type LowerBound, type LowerBoundTerm } from '@imgswarm/link-units'
 import type { BenchConfig } from './bench-config.js'
 import { summarizeCompletions } from './completion-stats.js'
 import type { CpuUse } from './cpu-sampler.js'
-import type { LowerBound, LowerBoundTerm } from './lower-bound.js'
 import type { AppCounters, SystemName } from './system-runner.js'
 import type { ImgswarmCli } from './systems/imgswarm-runner.js'
-import { formatBytes, formatRate } from './units.js'
 
 /** What one system achieved (or how it failed). Times in seconds from the agents' common start. */
 export interface SystemResult {
@@ -148,8 +147,8 @@ export function formatTable(report: BenchReport): string {
   out.push(
     '',
     `T* = ${report.tStarS.toFixed(2)} s (${BOUND_TEXT[report.tStarBound]}); F = ${formatBytes(report.sizeBytes)}, ` +
-      `${report.agents} agent${report.agents === 1 ? '' : 's'} at ${formatRate(report.links.agentUpBitsPerS)} up / ${formatRate(report.links.agentDownBitsPerS)} down, ` +
-      `seed ${formatRate(report.links.seedUpBitsPerS)} up`,
+      `${report.agents} agent${report.agents === 1 ? '' : 's'} at ${formatBitRate(report.links.agentUpBitsPerS)} up / ${formatBitRate(report.links.agentDownBitsPerS)} down, ` +
+      `seed ${formatBitRate(report.links.seedUpBitsPerS)} up`,
     `imgswarm / BitTorrent, time to last completion: ${report.imgswarmOverBittorrent === null ? 'n/a' : report.imgswarmOverBittorrent.toFixed(3)}`,
     'Seed bytes: what the seed\'s link carried until the last completion, as its veth counts it (payload plus headers, within about 1 % of the payload).',
   )

@@ -1,6 +1,6 @@
+import { formatBitRate, formatBytes } from '@imgswarm/link-units'
 import type { BenchReport } from './bench-report.js'
 import { completionCdf } from './completion-stats.js'
-import { formatBytes, formatRate } from './units.js'
 
 const WIDTH = 860
 const HEIGHT = 480
@@ -35,7 +35,7 @@ export function renderCdfSvg(report: BenchReport): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${MARGIN.left}" y="22" font-size="15" font-weight="bold">Completion time CDF: ${report.agents} agents, ${escapeXml(formatBytes(report.sizeBytes))}</text>`,
-    `<text x="${MARGIN.left}" y="40" fill="#555">agents ${formatRate(report.links.agentUpBitsPerS)} up / ${formatRate(report.links.agentDownBitsPerS)} down, seed ${formatRate(report.links.seedUpBitsPerS)} up</text>`,
+    `<text x="${MARGIN.left}" y="40" fill="#555">agents ${formatBitRate(report.links.agentUpBitsPerS)} up / ${formatBitRate(report.links.agentDownBitsPerS)} down, seed ${formatBitRate(report.links.seedUpBitsPerS)} up</text>`,
   ]
   for (let s = 0; s <= xMax + step / 1e6; s += step) {
     parts.push(

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
+import { formatBitRate, formatBytes, parseBitRate, parseSize } from '@imgswarm/link-units'
 import { parseSystems } from './bench-config.js'
 import { formatTable } from './bench-report.js'
 import { runBenchmark } from './benchmark.js'
@@ -18,7 +19,6 @@ import { serveFile } from './http-file-server.js'
 import { SERVING_LINE } from './systems/http-runner.js'
 import { buildImgswarmCli, compiledImgswarmCli, defaultImgswarmCli, type ImgswarmCliMode } from './systems/imgswarm-runner.js'
 import { removeNamespaces } from './test-network.js'
-import { formatBytes, formatRate, parseRate, parseSize } from './units.js'
 
 interface BenchOptions {
   agents: number
@@ -80,9 +80,9 @@ const program = new Command('swarm-bench')
   )
   .addOption(new Option('--agents <n>', 'number of agents').argParser(parseCount).default(DEFAULT_AGENTS))
   .addOption(new Option('--size <size>', 'image size, e.g. 256MiB').argParser(option((t) => parseSize(t, '--size'))).default(DEFAULT_SIZE_BYTES, formatBytes(DEFAULT_SIZE_BYTES).replace(' ', '')))
-  .addOption(new Option('--up <rate>', "each agent's uplink cap, e.g. 50mbit").argParser(option((t) => parseRate(t, '--up'))).default(DEFAULT_AGENT_UP_BPS, formatRate(DEFAULT_AGENT_UP_BPS)))
-  .addOption(new Option('--down <rate>', "each agent's downlink cap").argParser(option((t) => parseRate(t, '--down'))).default(DEFAULT_AGENT_DOWN_BPS, formatRate(DEFAULT_AGENT_DOWN_BPS)))
-  .addOption(new Option('--seed-up <rate>', "the seed's uplink cap").argParser(option((t) => parseRate(t, '--seed-up'))).default(DEFAULT_SEED_UP_BPS, formatRate(DEFAULT_SEED_UP_BPS)))
+  .addOption(new Option('--up <rate>', "each agent's uplink cap, e.g. 50mbit").argParser(option((t) => parseBitRate(t, '--up'))).default(DEFAULT_AGENT_UP_BPS, formatBitRate(DEFAULT_AGENT_UP_BPS)))
+  .addOption(new Option('--down <rate>', "each agent's downlink cap").argParser(option((t) => parseBitRate(t, '--down'))).default(DEFAULT_AGENT_DOWN_BPS, formatBitRate(DEFAULT_AGENT_DOWN_BPS)))
+  .addOption(new Option('--seed-up <rate>', "the seed's uplink cap").argParser(option((t) => parseBitRate(t, '--seed-up'))).default(DEFAULT_SEED_UP_BPS, formatBitRate(DEFAULT_SEED_UP_BPS)))
   .addOption(new Option('--systems <list>', 'comma-separated systems to run, in order').argParser(option(parseSystems)).default([...DEFAULT_SYSTEMS], DEFAULT_SYSTEMS.join(',')))
   .option('--json <file>', 'write the results as JSON')
   .option('--plot <file>', 'draw the completion-time CDF of all systems as SVG')

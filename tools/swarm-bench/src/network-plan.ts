@@ -1,5 +1,5 @@
 import { InvalidInputError } from '@imgswarm/core'
-import type { LinkCaps } from './lower-bound.js'
+import type { LinkCaps } from '@imgswarm/link-units'
 import { DEFAULT_QUEUE_MS, MAX_AGENTS } from './constants.js'
 
 /** What the test network is built from. */

@@ -9,7 +9,5 @@
 export { runSwarmSize, chunkLengthsFor, type RunOptions, type SimRow } from './run-simulation.js'
 export { resolveConfig, topologyFor, parseAgentCounts, type SimConfig, type SimInit, type Topology } from './sim-config.js'
 export { buildReport, formatRow, formatTable, TABLE_HEADER, type SimReport } from './sim-report.js'
-export { lowerBound, type LowerBound, type LowerBoundTerm, type SwarmLinks } from './lower-bound.js'
-export { parseRate, parseSize, formatBytes, formatRate } from './units.js'
 export { SimulationIncompleteError } from './errors.js'
 export * from './constants.js'

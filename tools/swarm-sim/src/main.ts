@@ -1,24 +1,12 @@
 import { writeFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ImgswarmError } from '@imgswarm/core'
-import {
-  DEFAULT_AGENT_COUNTS,
-  DEFAULT_AGENT_DOWN_BPS,
-  DEFAULT_AGENT_UP_BPS,
-  DEFAULT_CHUNK_BYTES,
-  DEFAULT_DEGREE,
-  DEFAULT_LATENCY_MS,
-  DEFAULT_RANDOM_SEED,
-  DEFAULT_SEED_DEGREE,
-  DEFAULT_SEED_UP_BPS,
-  DEFAULT_SIZE_BYTES,
-  FULL_MESH_MAX_AGENTS,
-} from './constants.js'
+import { formatBitRate, formatBytes, parseBitRate, parseSize } from '@imgswarm/link-units'
+import { DEFAULT_DEGREE, DEFAULT_SEED_DEGREE, FULL_MESH_MAX_AGENTS } from './constants.js'
 import type { SwarmSample } from '@imgswarm/fetch-scheduler'
 import { runSwarmSize, type SimRow } from './run-simulation.js'
 import { parseAgentCounts, resolveConfig } from './sim-config.js'
 import { buildReport, formatRow, formatTable, TABLE_HEADER } from './sim-report.js'
-import { formatBytes, formatRate, parseRate, parseSize } from './units.js'
 
 interface SimOptions {
   agents: number[]
@@ -60,6 +48,9 @@ function parseMs(text: string): number {
   return n
 }
 
+// The defaults shown in --help are the ones resolveConfig applies: one place sets them.
+const defaults = resolveConfig()
+
 const program = new Command('swarm-sim')
   .usage('[options]')
   .description(
@@ -69,19 +60,19 @@ const program = new Command('swarm-sim')
   .addOption(
     new Option('--agents <list>', 'swarm sizes, comma-separated (e.g. 16,100,1000,10000 or 10k)')
       .argParser(option(parseAgentCounts))
-      .default([...DEFAULT_AGENT_COUNTS], DEFAULT_AGENT_COUNTS.join(',')),
+      .default(defaults.agentCounts, defaults.agentCounts.join(',')),
   )
-  .addOption(new Option('--size <size>', 'image size, e.g. 256MiB').argParser(option((t) => parseSize(t, '--size'))).default(DEFAULT_SIZE_BYTES, formatBytes(DEFAULT_SIZE_BYTES).replace(' ', '')))
-  .addOption(new Option('--chunk <size>', 'chunk size').argParser(option((t) => parseSize(t, '--chunk'))).default(DEFAULT_CHUNK_BYTES, formatBytes(DEFAULT_CHUNK_BYTES).replace(' ', '')))
-  .addOption(new Option('--up <rate>', "each agent's uplink, e.g. 50mbit").argParser(option((t) => parseRate(t, '--up'))).default(DEFAULT_AGENT_UP_BPS, formatRate(DEFAULT_AGENT_UP_BPS)))
-  .addOption(new Option('--down <rate>', "each agent's downlink").argParser(option((t) => parseRate(t, '--down'))).default(DEFAULT_AGENT_DOWN_BPS, formatRate(DEFAULT_AGENT_DOWN_BPS)))
-  .addOption(new Option('--seed-up <rate>', "the seed's uplink").argParser(option((t) => parseRate(t, '--seed-up'))).default(DEFAULT_SEED_UP_BPS, formatRate(DEFAULT_SEED_UP_BPS)))
+  .addOption(new Option('--size <size>', 'image size, e.g. 256MiB').argParser(option((t) => parseSize(t, '--size'))).default(defaults.sizeBytes, formatBytes(defaults.sizeBytes).replace(' ', '')))
+  .addOption(new Option('--chunk <size>', 'chunk size').argParser(option((t) => parseSize(t, '--chunk'))).default(defaults.chunkBytes, formatBytes(defaults.chunkBytes).replace(' ', '')))
+  .addOption(new Option('--up <rate>', "each agent's uplink, e.g. 50mbit").argParser(option((t) => parseBitRate(t, '--up'))).default(defaults.agentUpBitsPerS, formatBitRate(defaults.agentUpBitsPerS)))
+  .addOption(new Option('--down <rate>', "each agent's downlink").argParser(option((t) => parseBitRate(t, '--down'))).default(defaults.agentDownBitsPerS, formatBitRate(defaults.agentDownBitsPerS)))
+  .addOption(new Option('--seed-up <rate>', "the seed's uplink").argParser(option((t) => parseBitRate(t, '--seed-up'))).default(defaults.seedUpBitsPerS, formatBitRate(defaults.seedUpBitsPerS)))
   .addOption(
     new Option('--degree <n>', `sessions per agent (default: everyone with everyone up to ${FULL_MESH_MAX_AGENTS} agents, ${DEFAULT_DEGREE} beyond)`).argParser(parseWhole(1)),
   )
   .addOption(new Option('--seed-degree <n>', `agents the seed has sessions with (default: all in a full mesh, ${DEFAULT_SEED_DEGREE} otherwise)`).argParser(parseWhole(1)))
-  .addOption(new Option('--latency-ms <ms>', 'one-way access latency of every node').argParser(parseMs).default(DEFAULT_LATENCY_MS))
-  .addOption(new Option('--random-seed <n>', 'seed of the topology and of every scheduler\'s random choices').argParser(parseWhole(0)).default(DEFAULT_RANDOM_SEED))
+  .addOption(new Option('--latency-ms <ms>', 'one-way access latency of every node').argParser(parseMs).default(defaults.latencyMs))
+  .addOption(new Option('--random-seed <n>', 'seed of the topology and of every scheduler\'s random choices').argParser(parseWhole(0)).default(defaults.randomSeed))
   .option('--json <file>', 'write the results as JSON')
   .option('--no-progress', 'print no progress lines (every 5 s of virtual time) on stderr')
   .showHelpAfterError()

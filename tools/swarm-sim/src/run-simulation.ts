@@ -1,6 +1,6 @@
 import { simulateSwarm, type SwarmSample, type SwarmSimulationResult } from '@imgswarm/fetch-scheduler'
+import { uniformLowerBound, type LowerBoundTerm } from '@imgswarm/link-units'
 import { SimulationIncompleteError } from './errors.js'
-import { lowerBound, type LowerBoundTerm } from './lower-bound.js'
 import { topologyFor, type SimConfig } from './sim-config.js'
 
 /** One simulated swarm size: completion against T*, what the seed sent, what it cost to simulate. */
@@ -51,7 +51,7 @@ export function chunkLengthsFor(sizeBytes: number, chunkBytes: number): number[]
  * if an agent has not finished by 20 × T* of virtual time.
  */
 export async function runSwarmSize(config: SimConfig, agents: number, options: RunOptions = {}): Promise<SimRow> {
-  const tStar = lowerBound({
+  const tStar = uniformLowerBound({
     sizeBytes: config.sizeBytes,
     agents,
     seedUpBitsPerS: config.seedUpBitsPerS,

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals'
 import { InvalidInputError } from '@imgswarm/core'
 import { DEFAULT_AGENT_COUNTS, DEFAULT_DEGREE, DEFAULT_SEED_DEGREE, FULL_MESH_MAX_AGENTS } from './constants.js'
 import { parseAgentCounts, resolveConfig, topologyFor } from './sim-config.js'
-import { parseRate, parseSize } from './units.js'
 
 describe('parseAgentCounts', () => {
   it('reads a comma-separated list of swarm sizes, with k for thousands', () => {
@@ -16,16 +15,6 @@ describe('parseAgentCounts', () => {
     expect(() => parseAgentCounts('1.5')).toThrow(/"1.5"/)
     expect(() => parseAgentCounts(' , ')).toThrow(/no swarm size/)
     expect(() => parseAgentCounts('1000000')).toThrow(/from 1 to/)
-  })
-})
-
-describe('units', () => {
-  it('parses sizes and tc-style rates', () => {
-    expect(parseSize('256MiB')).toBe(256 * 2 ** 20)
-    expect(parseSize('8M')).toBe(8 * 2 ** 20)
-    expect(parseRate('50mbit')).toBe(50e6)
-    expect(() => parseRate('50mbps', '--up')).toThrow(/--up "50mbps"/)
-    expect(() => parseSize('-1', '--size')).toThrow(InvalidInputError)
   })
 })
 

@@ -1,7 +1,6 @@
-import type { LowerBoundTerm } from './lower-bound.js'
+import { formatBitRate, formatBytes, type LowerBoundTerm } from '@imgswarm/link-units'
 import type { SimRow } from './run-simulation.js'
 import type { SimConfig } from './sim-config.js'
-import { formatBytes, formatRate } from './units.js'
 
 /** What `--json` writes: the configuration and one row per swarm size. */
 export interface SimReport {
@@ -60,8 +59,8 @@ export function formatTable(report: SimReport): string {
   const bounds = [...new Set(report.rows.map((r) => BOUND_TEXT[r.tStarBound]))].join(', ')
   out.push(
     '',
-    `F = ${formatBytes(report.sizeBytes)} in ${formatBytes(report.chunkBytes)} chunks; agents ${formatRate(report.links.agentUpBitsPerS)} up / ` +
-      `${formatRate(report.links.agentDownBitsPerS)} down, seed ${formatRate(report.links.seedUpBitsPerS)} up; ${report.latencyMs} ms one-way ` +
+    `F = ${formatBytes(report.sizeBytes)} in ${formatBytes(report.chunkBytes)} chunks; agents ${formatBitRate(report.links.agentUpBitsPerS)} up / ` +
+      `${formatBitRate(report.links.agentDownBitsPerS)} down, seed ${formatBitRate(report.links.seedUpBitsPerS)} up; ${report.latencyMs} ms one-way ` +
       `access latency per node; random seed ${report.randomSeed}.`,
     `T* = max(F/U_seed, F/D, N·F/(U_seed + N·U)); binding here: ${bounds}. Virtual time: the figures do not depend on this machine's speed, CPU and events do.`,
     'sessions: agent-to-agent sessions per agent as built ("all": everyone with everyone and with the seed).',

@@ -6,11 +6,20 @@ export interface LinkCaps {
   downBitsPerS: number
 }
 
-/** The configuration T* is computed for. */
+/** A swarm of one seed and agents with their own links; rates in bits per second. */
 export interface LowerBoundInput {
   sizeBytes: number
   seedUpBitsPerS: number
   agents: readonly LinkCaps[]
+}
+
+/** A swarm of one seed and `agents` identical agents; rates in bits per second. */
+export interface UniformSwarmLinks {
+  sizeBytes: number
+  agents: number
+  seedUpBitsPerS: number
+  agentUpBitsPerS: number
+  agentDownBitsPerS: number
 }
 
 /** Which term of T* binds. */
@@ -34,17 +43,29 @@ export interface LowerBound {
 export function lowerBound(input: LowerBoundInput): LowerBound {
   const { sizeBytes, seedUpBitsPerS, agents } = input
   if (agents.length === 0) throw new InvalidInputError('T* needs at least one agent')
-  const rates = [seedUpBitsPerS, ...agents.flatMap((a) => [a.upBitsPerS, a.downBitsPerS])]
+  checkPositive(sizeBytes, [seedUpBitsPerS, ...agents.flatMap((a) => [a.upBitsPerS, a.downBitsPerS])])
+  return tStar(sizeBytes * 8, agents.length, seedUpBitsPerS, Math.min(...agents.map((a) => a.downBitsPerS)), seedUpBitsPerS + agents.reduce((sum, a) => sum + a.upBitsPerS, 0))
+}
+
+/** `lowerBound` for `agents` identical agents, without a list of 10,000 equal links. */
+export function uniformLowerBound(links: UniformSwarmLinks): LowerBound {
+  const { sizeBytes, agents, seedUpBitsPerS, agentUpBitsPerS, agentDownBitsPerS } = links
+  if (!Number.isSafeInteger(agents) || agents < 1) throw new InvalidInputError(`T* needs at least one agent, got ${agents}`)
+  checkPositive(sizeBytes, [seedUpBitsPerS, agentUpBitsPerS, agentDownBitsPerS])
+  return tStar(sizeBytes * 8, agents, seedUpBitsPerS, agentDownBitsPerS, seedUpBitsPerS + agents * agentUpBitsPerS)
+}
+
+function checkPositive(sizeBytes: number, rates: number[]): void {
   if (!(sizeBytes > 0) || rates.some((r) => !(r > 0))) {
     throw new InvalidInputError('T* needs a positive size and positive link rates')
   }
-  const bits = sizeBytes * 8
-  const minDown = Math.min(...agents.map((a) => a.downBitsPerS))
-  const upTotal = seedUpBitsPerS + agents.reduce((sum, a) => sum + a.upBitsPerS, 0)
+}
+
+function tStar(bits: number, agents: number, seedUpBitsPerS: number, minDownBitsPerS: number, upTotalBitsPerS: number): LowerBound {
   const terms: Record<LowerBoundTerm, number> = {
     'seed-uplink': bits / seedUpBitsPerS,
-    'slowest-downlink': bits / minDown,
-    'swarm-uplink': (agents.length * bits) / upTotal,
+    'slowest-downlink': bits / minDownBitsPerS,
+    'swarm-uplink': (agents * bits) / upTotalBitsPerS,
   }
   const bound = (Object.keys(terms) as LowerBoundTerm[]).reduce((a, b) => (terms[b] > terms[a] ? b : a))
   return { seconds: terms[bound], bound, terms }
