@@ -42,3 +42,6 @@ export const DEFAULT_REDIAL_MAX_MS = 30_000
 
 /** Most dials a node has under way at once (peer exchange and redials); further ones wait in a queue. */
 export const DEFAULT_MAX_CONCURRENT_DIALS = 8
+
+/** Most addresses given to `connect` that a node remembers for redialling, oldest forgotten first. */
+export const DEFAULT_MAX_BOOTSTRAP_ADDRS = 64

@@ -350,7 +350,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
     const referrals = this.referralsFor(peer)
     try {
       if (referrals.length > 0) {
-        await channel.send({ ...this.localHello(), bitfield: new Bitfield(this.chunkCount), seed: false })
+        await channel.send({ ...this.localHello(), bitfield: new Bitfield(this.chunkCount) })
         await channel.send({ type: 'peers', peers: referrals })
       }
       await channel.send({ type: 'goodbye', reason: 'too-many-peers' })

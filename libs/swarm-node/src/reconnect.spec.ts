@@ -70,7 +70,7 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
     const source = join(dir.path, 'image.bin')
     await writeRandomFile(source, 4 * MiB)
     // the first seed uploads slowly, so the agent is mid-transfer when the seed goes away
-    const seed = await node('seed', { uploadRateBps: 1 * MiB })
+    const seed = await node('seed', { uploadRateBps: MiB / 2 })
     const published = await seed.publish(source, { name: 'sample', version: '1', key })
     const seedAddr = seed.addrs()[0]
     const port = Number(/\/tcp\/(\d+)/.exec(seedAddr)?.[1])

@@ -17,6 +17,7 @@ import { pino, type Logger } from 'pino'
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MAX_BOOTSTRAP_ADDRS,
   DEFAULT_MANIFEST_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_DIALS,
   DEFAULT_MAX_PEERS,
@@ -242,7 +243,7 @@ export class SwarmNode {
     const results = await Promise.allSettled(
       addrs.map(async (a) => {
         const ma = multiaddr(a)
-        this.bootstrap.add(a)
+        this.rememberBootstrap(a)
         const conn = await this.host.dial(ma, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
         this.bootstrapPeer.set(a, conn.remotePeer.toString())
         return conn
@@ -407,6 +408,18 @@ export class SwarmNode {
     }
   }
 
+  private rememberBootstrap(addr: string): void {
+    this.bootstrap.delete(addr)
+    this.bootstrap.add(addr)
+    if (this.bootstrap.size > DEFAULT_MAX_BOOTSTRAP_ADDRS) {
+      const oldest = this.bootstrap.values().next().value
+      if (oldest !== undefined) {
+        this.bootstrap.delete(oldest)
+        this.bootstrapPeer.delete(oldest)
+      }
+    }
+  }
+
   private get maxDials(): number {
     return this.init.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS
   }
@@ -497,26 +510,24 @@ export class SwarmNode {
 
   /** Redials for one image if it is below its floor; says whether it was. */
   private redialImage(swarm: ImageSwarm): boolean {
-    const bootstrap: string[] = []
-    const knownIds = new Set<string>()
-    let unresolved = 0
+    // addresses given to `connect`, grouped by the peer they name or answered as
+    const given = new Map<string, string[]>()
+    const anonymous: string[] = []
     for (const addr of this.bootstrap) {
-      const peer = this.bootstrapPeer.get(addr)
-      if (peer === undefined) unresolved++
-      else if (knownIds.has(peer) || this.banned.has(peer) || peer === this.peerId) continue
-      else knownIds.add(peer)
-      if (peer === undefined || !swarm.hasSession(peer)) bootstrap.push(addr)
+      const id = this.bootstrapPeer.get(addr) ?? peerIdOf(addr)
+      if (id === undefined) anonymous.push(addr)
+      else if (id !== this.peerId && !this.banned.has(id)) given.set(id, [...(given.get(id) ?? []), withPeerId(addr, id)])
     }
-    const learnt = swarm.knownPeers().filter((p) => p.id !== this.peerId && !knownIds.has(p.id))
-    const known = knownIds.size + unresolved + learnt.length
+    const learnt = swarm.knownPeers().filter((p) => p.id !== this.peerId && !given.has(p.id))
+    const known = given.size + anonymous.length + learnt.length
     const floor = Math.min(this.init.minSessions ?? DEFAULT_MIN_SESSIONS, known)
     if (swarm.peerCount >= floor) return false
     this.redials.rounds++
+    const free = (id: string): boolean => !swarm.hasSession(id) && !this.dialing.has(id)
     const candidates = [
-      ...bootstrap.filter((addr) => !this.dialing.has(addr)).map((addr) => () => this.dialBootstrap(addr, swarm)),
-      ...shuffle(learnt.filter((p) => !swarm.hasSession(p.id) && !this.dialing.has(p.id))).map(
-        (p) => () => this.dialPeer(p, swarm),
-      ),
+      ...anonymous.filter((addr) => !this.dialing.has(addr)).map((addr) => () => this.dialBootstrap(addr, swarm)),
+      ...[...given].filter(([id]) => free(id)).map(([id, addrs]) => () => this.dialPeer({ id, addrs }, swarm)),
+      ...shuffle(learnt.filter((p) => free(p.id))).map((p) => () => this.dialPeer(p, swarm)),
     ]
     this.log.debug({ sessions: swarm.peerCount, floor, candidates: candidates.length }, 'below session floor; redialling')
     for (const dial of candidates) {
@@ -557,6 +568,15 @@ export class SwarmNode {
       channel.abort(err as Error)
     }
   }
+}
+
+/** The peer id an address names (`.../p2p/<id>`), if any. */
+function peerIdOf(addr: string): string | undefined {
+  return /\/p2p\/([^/]+)$/.exec(addr)?.[1]
+}
+
+function withPeerId(addr: string, id: string): string {
+  return addr.includes('/p2p/') ? addr : `${addr}/p2p/${id}`
 }
 
 function shuffle<T>(items: T[]): T[] {
