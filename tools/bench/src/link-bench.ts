@@ -1,4 +1,4 @@
-// npm run bench:link -- [--size 1GiB] [--runs 3] [--from-source] [--json <file>]
+// npm run bench:link -- [--size 1GiB] [--runs 3] [--from-source] [--no-build] [--json <file>]
 //
 // One seed and one fetching agent on loopback, separate processes: imgswarm's throughput on one
 // link, against the ceiling of one raw libp2p stream over the same host configuration (TCP,
@@ -19,11 +19,12 @@ const { values } = parseArgs({
     size: { type: 'string', default: '1GiB' },
     runs: { type: 'string', default: '3' },
     'from-source': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 })
 const fromSource = values['from-source'] === true
-if (!fromSource) await buildCompiled()
+if (!fromSource && values['no-build'] !== true) await buildCompiled()
 const entry = fromSource ? CLI : COMPILED_CLI
 const size = parseSize(values.size!, '--size')
 const runs = Number(values.runs)

@@ -1,4 +1,4 @@
-// npm run bench:memory -- [--size 4GiB] [--from-source] [--json <file>]
+// npm run bench:memory -- [--size 4GiB] [--from-source] [--no-build] [--json <file>]
 //
 // Peak resident memory of `imgswarm fetch` while it fetches a large image from a seed on
 // loopback: the agent must stream, never hold the image. Peak RSS is the kernel's VmHWM of the
@@ -18,11 +18,12 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '4GiB' },
     'from-source': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 })
 const fromSource = values['from-source'] === true
-if (!fromSource) await buildCompiled()
+if (!fromSource && values['no-build'] !== true) await buildCompiled()
 const entry = fromSource ? CLI : COMPILED_CLI
 const size = parseSize(values.size!, '--size')
 const file = await randomFile(size)
