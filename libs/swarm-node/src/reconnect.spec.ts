@@ -39,6 +39,18 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
     await dir.remove()
   })
 
+  it('refuses redial tunables that would stall or flood the node', async () => {
+    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-1'), redialMinMs: 0 })).rejects.toThrow(
+      /redialMinMs must be a positive number/,
+    )
+    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-2'), maxConcurrentDials: Number.NaN })).rejects.toThrow(
+      /maxConcurrentDials/,
+    )
+    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-3'), redialMinMs: 5_000, redialMaxMs: 1_000 })).rejects.toThrow(
+      /redialMaxMs must be at least redialMinMs/,
+    )
+  })
+
   it('a seed capped at 2 sessions refers the agents it declines to its peers; 5 agents given only the seed all finish', async () => {
     const source = join(dir.path, 'image.bin')
     await writeRandomFile(source, 4 * MiB)

@@ -1,5 +1,5 @@
 import '@imgswarm/core/polyfills'
-import { NotFoundError, type SignedManifest } from '@imgswarm/core'
+import { InvalidInputError, NotFoundError, type SignedManifest } from '@imgswarm/core'
 import { ChunkStore, partialPathFor, type ImageSource } from '@imgswarm/chunk-store'
 import { openManifest, parseManifestCid, type PublisherKey } from '@imgswarm/manifest'
 import {
@@ -17,8 +17,8 @@ import { pino, type Logger } from 'pino'
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
-  DEFAULT_MAX_BOOTSTRAP_ADDRS,
   DEFAULT_MANIFEST_TIMEOUT_MS,
+  DEFAULT_MAX_BOOTSTRAP_ADDRS,
   DEFAULT_MAX_CONCURRENT_DIALS,
   DEFAULT_MAX_PEERS,
   DEFAULT_MIN_SESSIONS,
@@ -124,6 +124,7 @@ export class SwarmNode {
   }
 
   static async create(init: SwarmNodeInit): Promise<SwarmNode> {
+    checkInit(init)
     const log = init.logger ?? pino({ level: 'silent' })
     const privateKey = await loadOrCreatePeerKey(init.dataDir)
     const store = await ChunkStore.open(init.dataDir)
@@ -567,6 +568,23 @@ export class SwarmNode {
       this.log.debug({ peer, err: (err as Error).message }, 'inbound session failed')
       channel.abort(err as Error)
     }
+  }
+}
+
+/** Rejects tunables that would stall or flood the node, naming the field. */
+function checkInit(init: SwarmNodeInit): void {
+  const positive: Array<keyof SwarmNodeInit> = ['maxPeers', 'redialMinMs', 'redialMaxMs', 'maxConcurrentDials']
+  for (const field of positive) {
+    const v = init[field]
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+      throw new InvalidInputError(`SwarmNodeInit.${field} must be a positive number, got ${String(v)}`)
+    }
+  }
+  if (init.minSessions !== undefined && !(Number.isInteger(init.minSessions) && init.minSessions >= 0)) {
+    throw new InvalidInputError(`SwarmNodeInit.minSessions must be a whole number >= 0, got ${String(init.minSessions)}`)
+  }
+  if ((init.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS) < (init.redialMinMs ?? DEFAULT_REDIAL_MIN_MS)) {
+    throw new InvalidInputError(`SwarmNodeInit.redialMaxMs must be at least redialMinMs`)
   }
 }
 
