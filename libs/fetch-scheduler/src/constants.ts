@@ -45,8 +45,12 @@ export const DEFAULT_INITIAL_REQUEST_TIMEOUT_MS = 20_000
 export const DEFAULT_MAX_REQUEST_TIMEOUT_MS = 120_000
 /** After a timeout or 'not-have', that chunk is not asked of that peer again for this long. */
 export const DEFAULT_RETRY_SAME_PEER_MS = 10_000
-/** After a seed answers 'elsewhere', that chunk is not asked of that seed again for this long. */
-export const DEFAULT_ELSEWHERE_RETRY_MS = 2_000
+/**
+ * After a seed answers 'elsewhere', that chunk is not asked of that seed again for this long (then
+ * the seed serves it): the seed's second-ask service is for chunks no peer delivers, and on real
+ * links a busy peer's queue alone can hold a chunk back for a second or two.
+ */
+export const DEFAULT_ELSEWHERE_RETRY_MS = 10_000
 /** A peer that answered 'busy' (its queue is full) gets no new request for this long. */
 export const DEFAULT_BUSY_BACKOFF_MS = 200
 /** Consecutive timeouts (no chunk delivered in between) after which a peer is snubbed. */

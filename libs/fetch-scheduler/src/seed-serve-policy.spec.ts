@@ -34,8 +34,39 @@ describe('SeedServePolicy', () => {
     expect(policy.next(context(q, 0))).toEqual({ peer: 'p3', index: 1 })
   })
 
-  it("sends a request 'elsewhere' only while rarer work fills its slots, and serves a second ask", () => {
+  it("by default sends a first ask for a chunk a peer holds 'elsewhere' even when idle, and serves the second ask", () => {
     const policy = new SeedServePolicy({ chunkCount: N, elsewhereMemoryMs: 10_000 })
+    policy.peerJoined('holder', haves(5))
+    policy.peerJoined('p', haves())
+    const q = new ServeQueue()
+    expect(policy.admit('p', 5, context(q, 0))).toBe('elsewhere')
+    expect(policy.admit('p', 5, context(q, 0, 1_000))).toBeUndefined()
+    // a chunk nobody else holds is always served
+    expect(policy.admit('p', 6, context(q, 0, 1_000))).toBeUndefined()
+    // and a queued request is revoked as soon as someone else announces the chunk, idle or not
+    q.push('p', 6)
+    policy.peerHave('holder', [6])
+    expect(policy.revoke(context(q, 0, 1_000))).toEqual([{ peer: 'p', index: 6 }])
+  })
+
+  it('counts a peer it sent a chunk to as a holder before that peer announces it', () => {
+    const policy = new SeedServePolicy({ chunkCount: N })
+    policy.peerJoined('a', haves())
+    policy.peerJoined('b', haves())
+    const q = new ServeQueue()
+    expect(policy.admit('b', 3, context(q, 0))).toBeUndefined()
+    policy.sent('a', 3)
+    expect(policy.availabilityOf(3)).toBe(1)
+    expect(policy.admit('b', 3, context(q, 0))).toBe('elsewhere')
+    // a's own Have later does not count it twice; its leaving takes the copy away
+    policy.peerHave('a', [3])
+    expect(policy.availabilityOf(3)).toBe(1)
+    policy.peerLeft('a')
+    expect(policy.availabilityOf(3)).toBe(0)
+  })
+
+  it("with serveWhenIdle, sends a request 'elsewhere' only while rarer work fills its slots, and serves a second ask", () => {
+    const policy = new SeedServePolicy({ chunkCount: N, elsewhereMemoryMs: 10_000, serveWhenIdle: true })
     policy.peerJoined('holder', haves(5))
     policy.peerJoined('p', haves())
     const q = new ServeQueue()
