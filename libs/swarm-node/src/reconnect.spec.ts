@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { generatePublisherKey, type PublisherKey } from '@imgswarm/manifest'
-import { SwarmNode, type SwarmNodeInit } from './swarm-node.js'
-import { sha256File, tempDir, writeRandomFile } from './test/fixtures.js'
+import { SwarmNode } from './swarm-node.js'
+import { SwarmFixture, sha256File, writeRandomFile } from './test/fixtures.js'
 
 const MiB = 1024 * 1024
 
@@ -13,62 +12,37 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('SwarmNode finding peers when the seed is full or sessions are lost (real libp2p, real level)', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>
-  let key: PublisherKey
-  const nodes: SwarmNode[] = []
-
-  async function node(name: string, init: Partial<SwarmNodeInit> = {}): Promise<SwarmNode> {
-    const n = await SwarmNode.create({ dataDir: join(dir.path, name), ...init })
-    await n.start()
-    nodes.push(n)
-    return n
-  }
-
-  async function stopNode(n: SwarmNode): Promise<void> {
-    nodes.splice(nodes.indexOf(n), 1)
-    await n.stop()
-  }
+  let fx: SwarmFixture
 
   beforeEach(async () => {
-    dir = await tempDir()
-    key = generatePublisherKey()
+    fx = await SwarmFixture.create()
   })
 
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.stop()))
-    await dir.remove()
-  })
+  afterEach(() => fx.close())
 
   it('refuses redial tunables that would stall or flood the node', async () => {
-    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-1'), redialMinMs: 0 })).rejects.toThrow(
+    await expect(SwarmNode.create({ dataDir: join(fx.dir, 'bad-1'), redialMinMs: 0 })).rejects.toThrow(
       /redialMinMs must be a positive number/,
     )
-    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-2'), maxConcurrentDials: Number.NaN })).rejects.toThrow(
+    await expect(SwarmNode.create({ dataDir: join(fx.dir, 'bad-2'), maxConcurrentDials: Number.NaN })).rejects.toThrow(
       /maxConcurrentDials/,
     )
-    await expect(SwarmNode.create({ dataDir: join(dir.path, 'bad-3'), redialMinMs: 5_000, redialMaxMs: 1_000 })).rejects.toThrow(
+    await expect(SwarmNode.create({ dataDir: join(fx.dir, 'bad-3'), redialMinMs: 5_000, redialMaxMs: 1_000 })).rejects.toThrow(
       /redialMaxMs must be at least redialMinMs/,
     )
   })
 
   it('a seed capped at 2 sessions refers the agents it declines to its peers; 5 agents given only the seed all finish', async () => {
-    const source = join(dir.path, 'image.bin')
+    const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 4 * MiB)
-    const seed = await node('seed', { maxPeers: 2 })
-    const published = await seed.publish(source, { name: 'sample', version: '1', key })
-    const agents = await Promise.all([0, 1, 2, 3, 4].map((i) => node(`agent-${i}`)))
+    const seed = await fx.node('seed', { maxPeers: 2 })
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
+    const agents = await Promise.all([0, 1, 2, 3, 4].map((i) => fx.node(`agent-${i}`)))
 
-    const transfers = await Promise.all(
-      agents.map(async (agent, i) => {
-        expect(await agent.connect(seed.addrs())).toBe(1)
-        const { manifest } = await agent.fetchManifest(published.cid, { trusted: [key.publicKey] })
-        return agent.download(published.cid, manifest, { out: join(dir.path, `out-${i}.bin`) })
-      }),
-    )
-    await Promise.all(transfers.map((t) => t.done))
+    const { transfers, outputs } = await fx.fetchAll(agents, seed, published.cid)
 
     const expected = await sha256File(source)
-    for (let i = 0; i < agents.length; i++) expect(await sha256File(join(dir.path, `out-${i}.bin`))).toBe(expected)
+    for (const out of outputs) expect(await sha256File(out)).toBe(expected)
     // the cap was hit (at least 3 agents were turned away), and the seed never held more than 2
     expect(seed.sessionsDeclined()).toBeGreaterThanOrEqual(3)
     expect(seed.peerCount()).toBeLessThanOrEqual(2)
@@ -79,34 +53,34 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
   })
 
   it('an agent that lost its only source redials the address it was started with and finishes', async () => {
-    const source = join(dir.path, 'image.bin')
+    const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 4 * MiB)
     // the first seed uploads slowly, so the agent is mid-transfer when the seed goes away
-    const seed = await node('seed', { uploadRateBps: MiB / 2 })
-    const published = await seed.publish(source, { name: 'sample', version: '1', key })
+    const seed = await fx.node('seed', { uploadRateBps: MiB / 2 })
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
     const seedAddr = seed.addrs()[0]
     const port = Number(/\/tcp\/(\d+)/.exec(seedAddr)?.[1])
     const size = published.manifest.manifest.size
 
-    const agent = await node('agent', { redialMinMs: 100, redialMaxMs: 500 })
+    const agent = await fx.node('agent', { redialMinMs: 100, redialMaxMs: 500 })
     expect(await agent.connect([seedAddr])).toBe(1)
-    const { manifest } = await agent.fetchManifest(published.cid, { trusted: [key.publicKey] })
-    const transfer = await agent.download(published.cid, manifest, { out: join(dir.path, 'out.bin') })
+    const { manifest } = await agent.fetchManifest(published.cid, { trusted: [fx.key.publicKey] })
+    const transfer = await agent.download(published.cid, manifest, { out: join(fx.dir, 'out.bin') })
     await until(() => transfer.progress().bytesDone > 0)
 
-    await stopNode(seed)
+    await fx.stopNode(seed)
     await until(() => agent.peerCount() === 0)
     const doneBeforeRestart = transfer.progress().bytesDone
     expect(doneBeforeRestart).toBeLessThan(size)
     const dialsBeforeRestart = agent.redialStats().dials
 
     // the seed comes back at the same address, with the same identity and data dir
-    await node('seed', { listen: [`/ip4/127.0.0.1/tcp/${port}`] }).then((s) =>
-      s.serveStored(published.cid, [key.publicKey]),
+    await fx.node('seed', { listen: [`/ip4/127.0.0.1/tcp/${port}`] }).then((s) =>
+      s.serveStored(published.cid, [fx.key.publicKey]),
     )
     await transfer.done
 
-    expect(await sha256File(join(dir.path, 'out.bin'))).toBe(await sha256File(source))
+    expect(await sha256File(join(fx.dir, 'out.bin'))).toBe(await sha256File(source))
     expect(agent.redialStats().dials).toBeGreaterThan(dialsBeforeRestart)
     expect(transfer.stats().bytesFromSeeds).toBeGreaterThan(doneBeforeRestart)
   })

@@ -1,57 +1,35 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generatePublisherKey, type PublisherKey } from '@imgswarm/manifest'
 import { CHUNK_PROTOCOL } from '@imgswarm/wire'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost } from './libp2p-host.js'
-import { SwarmNode, type SwarmNodeInit } from './swarm-node.js'
-import { sha256File, tempDir, writeRandomFile } from './test/fixtures.js'
+import { SwarmFixture, sha256File, writeRandomFile } from './test/fixtures.js'
 
 const MiB = 1024 * 1024
 
 describe('SwarmNode on loopback (real libp2p, real level)', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>
-  let key: PublisherKey
-  const nodes: SwarmNode[] = []
-
-  async function node(name: string, init: Partial<SwarmNodeInit> = {}): Promise<SwarmNode> {
-    const n = await SwarmNode.create({ dataDir: join(dir.path, name), ...init })
-    await n.start()
-    nodes.push(n)
-    return n
-  }
+  let fx: SwarmFixture
 
   beforeEach(async () => {
-    dir = await tempDir()
-    key = generatePublisherKey()
+    fx = await SwarmFixture.create()
   })
 
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.stop()))
-    await dir.remove()
-  })
+  afterEach(() => fx.close())
 
   it('one seed and 5 agents fetch a 64 MiB image at once; agents trade chunks among themselves', async () => {
-    const source = join(dir.path, 'image.bin')
+    const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 64 * MiB)
-    const seed = await node('seed')
-    const published = await seed.publish(source, { name: 'sample', version: '1', key })
-    const agents = await Promise.all([0, 1, 2, 3, 4].map((i) => node(`agent-${i}`)))
+    const seed = await fx.node('seed')
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
+    const agents = await Promise.all([0, 1, 2, 3, 4].map((i) => fx.node(`agent-${i}`)))
 
-    const transfers = await Promise.all(
-      agents.map(async (agent, i) => {
-        // each agent is given only the seed's address: peers come from peer exchange
-        expect(await agent.connect(seed.addrs())).toBe(1)
-        const { manifest } = await agent.fetchManifest(published.cid, { trusted: [key.publicKey] })
-        return agent.download(published.cid, manifest, { out: join(dir.path, `out-${i}.bin`) })
-      }),
-    )
-    await Promise.all(transfers.map((t) => t.done))
+    // each agent is given only the seed's address: peers come from peer exchange
+    const { transfers, outputs } = await fx.fetchAll(agents, seed, published.cid)
 
     const expected = await sha256File(source)
-    for (let i = 0; i < agents.length; i++) expect(await sha256File(join(dir.path, `out-${i}.bin`))).toBe(expected)
+    for (const out of outputs) expect(await sha256File(out)).toBe(expected)
 
     const size = published.manifest.manifest.size
     const seedUploaded = seed.uploadStats().bytesUploaded
@@ -65,29 +43,29 @@ describe('SwarmNode on loopback (real libp2p, real level)', () => {
   })
 
   it('refuses chunks from a peer serving wrong bytes, bans it, and still assembles the image', async () => {
-    const source = join(dir.path, 'image.bin')
+    const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 16 * MiB)
-    const seed = await node('seed')
-    const published = await seed.publish(source, { name: 'sample', version: '1', key })
+    const seed = await fx.node('seed')
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
     const chunks = published.manifest.manifest.chunks
 
     // The liar fetched the image honestly, then its copy rotted on disk in every other chunk.
-    const liar = await node('liar')
+    const liar = await fx.node('liar')
     await liar.connect(seed.addrs())
-    const liarOut = join(dir.path, 'liar.bin')
-    const { manifest } = await liar.fetchManifest(published.cid, { trusted: [key.publicKey] })
+    const liarOut = join(fx.dir, 'liar.bin')
+    const { manifest } = await liar.fetchManifest(published.cid, { trusted: [fx.key.publicKey] })
     await (await liar.download(published.cid, manifest, { out: liarOut })).done
     const file = await open(liarOut, 'r+')
     for (let i = 0; i < chunks.length; i += 2) await file.write(Buffer.from('rotten bytes'), 0, 12, chunks[i].offset + 100)
     await file.close()
 
-    const victim = await node('victim')
+    const victim = await fx.node('victim')
     expect(await victim.connect([...liar.addrs(), ...seed.addrs()])).toBe(2)
-    await victim.fetchManifest(published.cid, { trusted: [key.publicKey] })
-    const transfer = await victim.download(published.cid, manifest, { out: join(dir.path, 'victim.bin') })
+    await victim.fetchManifest(published.cid, { trusted: [fx.key.publicKey] })
+    const transfer = await victim.download(published.cid, manifest, { out: join(fx.dir, 'victim.bin') })
     await transfer.done
 
-    expect(await sha256File(join(dir.path, 'victim.bin'))).toBe(await sha256File(source))
+    expect(await sha256File(join(fx.dir, 'victim.bin'))).toBe(await sha256File(source))
     expect(transfer.stats().chunksRejected).toBeGreaterThanOrEqual(1)
     expect(transfer.stats().peersBanned).toBe(1)
     expect(victim.isBanned(liar.peerId)).toBe(true)
@@ -95,10 +73,10 @@ describe('SwarmNode on loopback (real libp2p, real level)', () => {
   })
 
   it('disconnects a peer that sends an oversized or garbage frame and keeps serving others', async () => {
-    const source = join(dir.path, 'image.bin')
+    const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 4 * MiB)
-    const seed = await node('seed')
-    const published = await seed.publish(source, { name: 'sample', version: '1', key })
+    const seed = await fx.node('seed')
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
 
     const uncaught: unknown[] = []
     const onUncaught = (err: unknown): void => void uncaught.push(err)
@@ -126,10 +104,10 @@ describe('SwarmNode on loopback (real libp2p, real level)', () => {
     expect(uncaught).toEqual([])
 
     // the seed still serves a well-behaved agent
-    const agent = await node('agent')
+    const agent = await fx.node('agent')
     await agent.connect(seed.addrs())
-    const { manifest } = await agent.fetchManifest(published.cid, { trusted: [key.publicKey] })
-    await (await agent.download(published.cid, manifest, { out: join(dir.path, 'out.bin') })).done
-    expect(await sha256File(join(dir.path, 'out.bin'))).toBe(await sha256File(source))
+    const { manifest } = await agent.fetchManifest(published.cid, { trusted: [fx.key.publicKey] })
+    await (await agent.download(published.cid, manifest, { out: join(fx.dir, 'out.bin') })).done
+    expect(await sha256File(join(fx.dir, 'out.bin'))).toBe(await sha256File(source))
   })
 })
