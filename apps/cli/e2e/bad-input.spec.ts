@@ -147,6 +147,31 @@ describe('imgswarm given bad input', () => {
   )
 
   it(
+    'fetch of an image its peers no longer serve gives up after --stall-timeout; the same data dir then fetches what they serve',
+    async () => {
+      // a seed published v1, then was restarted serving v2 from the same data dir: it still has
+      // v1's manifest (so the fetch starts) but serves none of v1's chunks
+      const dataDir = join(root, 'seed-moved-on')
+      const v1 = await startSeed(procs, { file: image, dataDir, version: '1' })
+      await v1.proc.stop('SIGTERM')
+      const other = join(root, 'v2.img')
+      await writeRandomFile(other, MiB)
+      const v2 = await startSeed(procs, { file: other, dataDir, version: '2' })
+      expect(v2.line.manifest).not.toBe(v1.line.manifest)
+
+      const target = { out: join(root, 'stalled.img'), dataDir: join(root, 'agent-stalled') }
+      const stalled = await procs.run(fetchArgs({ ...v2.line, manifest: v1.line.manifest }, { ...target, extra: ['--stall-timeout', '2'] }))
+      expectFailure(stalled, 1, ['no chunk arrived for 2s', '0 peers serving this image', '--stall-timeout', '(ERR_STALLED)'])
+      expect(await exists(target.out)).toBe(false)
+
+      const served = await procs.run(fetchArgs(v2.line, { ...target, extra: ['--json'] }))
+      expectSuccess(served)
+      expect(await sha256File(target.out)).toBe(await sha256File(other))
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
     'fetch under a file size limit fails with a clear message; without the limit it completes',
     async () => {
       const target = { out: join(root, 'limited.img'), dataDir: join(root, 'agent-limited') }

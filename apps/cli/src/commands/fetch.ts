@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js'
 import { collect, collectPublisherKey, parseLabel, parseManifestCidOption, parseRate, parseSeconds } from '../options.js'
 import { checkOutputPath } from '../path-checks.js'
 import { createProgressDisplay } from '../progress-display.js'
+import { StallWatch } from '../stall-watch.js'
 import { sleepUnlessSignalled } from '../signals.js'
 
 /** How long `fetch` keeps retrying --peer addresses it could not reach (seconds), unless --connect-within says. */
@@ -19,7 +20,11 @@ export const DEFAULT_DIAL_BACKOFF_MAX_MS = 5_000
 /** The line `--wait-for-start` prints on stdout once the fetch is ready to start. */
 export const READY_EVENT = { event: 'ready' } as const
 
+/** How long a fetch waits without any chunk arriving before it gives up (seconds). */
+export const DEFAULT_STALL_TIMEOUT_S = 300
+
 interface FetchOptions {
+  stallTimeout: number
   peer?: string[]
   manifest: string
   trust: string[]
@@ -129,6 +134,12 @@ export function fetchCommand(): Command {
       '--wait-for-start',
       'once connected with the manifest verified, print {"event":"ready"} on stdout and start the transfer when a line arrives on stdin',
     )
+    .option(
+      '--stall-timeout <seconds>',
+      'give up when no chunk has arrived for this long (verified chunks are kept for the next fetch); 0: wait forever',
+      parseSeconds,
+      DEFAULT_STALL_TIMEOUT_S,
+    )
     .option('--listen <multiaddr>', 'address to listen on (repeatable); default /ip4/127.0.0.1/tcp/0', collect)
     .option('--announce <multiaddr>', 'address to announce instead (repeatable)', collect)
     .option('--label <key=value>', 'node label such as site=plant-3 (repeatable)', parseLabel)
@@ -185,9 +196,17 @@ export function fetchCommand(): Command {
         const transferStarted = Date.now()
         const transfer = await node.download(opts.manifest, manifest, { out: resolve(opts.out) })
         const display = createProgressDisplay({ tty: process.stderr.isTTY === true, logger, label: image.name })
-        const timer = setInterval(() => display.update(transfer.progress()), 200)
+        const watch = new StallWatch(opts.stallTimeout * 1000, Date.now())
+        let stalled!: (err: Error) => void
+        const stall = new Promise<never>((_, reject) => (stalled = reject))
+        const timer = setInterval(() => {
+          const progress = transfer.progress()
+          display.update(progress)
+          const err = watch.check(progress, Date.now())
+          if (err !== undefined) stalled(err)
+        }, 200)
         try {
-          await transfer.done
+          await Promise.race([transfer.done, stall])
         } finally {
           clearInterval(timer)
           display.update(transfer.progress())
