@@ -3,6 +3,35 @@ import tseslint from 'typescript-eslint'
 
 // Dependencies point one way: apps -> {agent, coordinator service} -> swarm node -> fetch scheduler
 // -> {wire, chunk store, manifest, chunker} -> core; the coordinator client sits beside the domain libs. Tags live in each project's package.json "nx" field.
+const core = ['type:core']
+const domain = [...core, 'type:domain']
+const data = [...domain, 'type:storage', 'type:protocol']
+const node = [...data, 'type:scheduler', 'type:node']
+
+/** What each tag may import. Tests of the agent may also run the real coordinator service. */
+function depConstraints({ tests }) {
+  return [
+    { sourceTag: 'type:core', onlyDependOnLibsWithTags: core },
+    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: domain },
+    { sourceTag: 'type:storage', onlyDependOnLibsWithTags: domain },
+    { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: core },
+    { sourceTag: 'type:scheduler', onlyDependOnLibsWithTags: data },
+    { sourceTag: 'type:node', onlyDependOnLibsWithTags: node },
+    { sourceTag: 'type:client', onlyDependOnLibsWithTags: domain },
+    { sourceTag: 'type:service', onlyDependOnLibsWithTags: [...domain, 'type:storage', 'type:client'] },
+    { sourceTag: 'type:agent', onlyDependOnLibsWithTags: [...node, 'type:client', ...(tests ? ['type:service'] : [])] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: [...node, 'type:client', 'type:service', 'type:agent'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: [...node, 'type:client', 'type:service', 'type:agent', 'type:app'] },
+  ]
+}
+
+const boundaries = (tests) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints: depConstraints({ tests }) },
+]
+
+const TEST_FILES = ['**/*.spec.ts', '**/src/test/**/*.ts', '**/e2e/**/*.ts']
+
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', '**/coverage/**', 'tools/*.cjs'] },
   ...tseslint.configs.recommended,
@@ -11,44 +40,8 @@ export default [
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:core', 'type:domain'] },
-            { sourceTag: 'type:storage', onlyDependOnLibsWithTags: ['type:core', 'type:domain'] },
-            { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:core'] },
-            {
-              sourceTag: 'type:scheduler',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:protocol'],
-            },
-            {
-              sourceTag: 'type:node',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:protocol', 'type:scheduler'],
-            },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:core', 'type:domain'] },
-            {
-              sourceTag: 'type:service',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:client'],
-            },
-            {
-              sourceTag: 'type:agent',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:protocol', 'type:scheduler', 'type:node', 'type:client'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:protocol', 'type:scheduler', 'type:node', 'type:client', 'type:service', 'type:agent'],
-            },
-            {
-              sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: ['type:core', 'type:domain', 'type:storage', 'type:protocol', 'type:scheduler', 'type:node', 'type:client', 'type:service', 'type:agent', 'type:app'],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
   },
+  { files: TEST_FILES, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
 ]

@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { InvalidArgumentError } from 'commander'
-import * as coordinatorLib from '@imgswarm/coordinator'
 import { ADMIN_TOKEN_ENV, ENROLMENT_TOKEN_ENV, parseUrl } from '../admin-client.js'
 import { metricValue } from '../prometheus-text.js'
 import { ENROLMENT_TOKEN_ENV as AGENT_ENROLMENT_TOKEN_ENV } from './agent.js'
 import { DEFAULT_HOST, DEFAULT_PORT } from './coordinator.js'
 import { collectSeedAddr, groupSeeds } from './publish.js'
+
+// loaded as the coordinator command loads it (lazily), which the module-boundary rule requires
+const coordinatorLib = await import('@imgswarm/coordinator')
 
 const PEER_A = '12D3KooWQYuqTtKE97AVNTKedz2Rov2zJ9fiCzT8GsVhYEg1gfTd'
 const PEER_B = '12D3KooWR1jGYutZrCXcrE5WevdhVc8rRGxM2xrTNArQXYzDn7cW'

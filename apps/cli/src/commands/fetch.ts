@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { Command } from 'commander'
 import { InvalidInputError } from '@imgswarm/core'
+import { NoPeersError, SwarmNode } from '@imgswarm/swarm-node'
 import { formatBytes, formatDuration } from '../format.js'
 import { createLogger } from '../logger.js'
 import { collect, collectPublisherKey, parseLabel, parseManifestCidOption, parseRate, parseSeconds } from '../options.js'
@@ -154,8 +155,6 @@ export function fetchCommand(): Command {
     .option('--log-format <format>', 'pretty or json', 'pretty')
     .action(async (opts: FetchOptions) => {
       await checkOutputPath(opts.out)
-      // loaded here, as publish does: importing this module (tests, `--help`) does not load libp2p
-      const { NoPeersError, SwarmNode } = await import('@imgswarm/swarm-node')
       const logger = createLogger({ format: opts.logFormat })
       const started = Date.now()
       const node = await SwarmNode.create({

@@ -5,6 +5,8 @@ import { Command, InvalidArgumentError } from 'commander'
 import { InvalidInputError } from '@imgswarm/core'
 import type { ImageView, SeedPeer } from '@imgswarm/coordinator-client'
 import { PUBLISHER_KEY_FILE, loadOrCreatePublisherKey } from '@imgswarm/manifest'
+// (program.ts loads each command's module only when that command runs: no libp2p for --help)
+import { SwarmNode, buildManifest } from '@imgswarm/swarm-node'
 import { adminClient, withAdminOptions, type AdminOptions } from '../admin-client.js'
 import { formatBytes } from '../format.js'
 import { createLogger, type Logger } from '../logger.js'
@@ -61,7 +63,6 @@ export function publishCommand(): Command {
         if (!opts.source && seeds.length === 0) usage('--no-source needs --seed: something must serve the image')
         const path = resolve(file)
         const key = await loadPublisherKey(opts.dataDir, logger)
-        const { buildManifest } = await import('@imgswarm/swarm-node')
         const started = Date.now()
         logger.info(`chunking ${path}`)
         const built = await buildManifest(path, { name: opts.name, version: opts.version, key })
@@ -128,7 +129,6 @@ async function trustedKeys(opts: PublishOptions): Promise<string[]> {
 
 /** Fetches and checks a manifest from standalone seeds with a throwaway node. */
 async function fetchManifestFromSeeds(cid: string, seeds: SeedPeer[], trusted: string[], logger: Logger): Promise<Uint8Array> {
-  const { SwarmNode } = await import('@imgswarm/swarm-node')
   const dir = await mkdtemp(join(tmpdir(), 'imgswarm-publish-'))
   try {
     const node = await SwarmNode.create({ dataDir: dir, logger })
