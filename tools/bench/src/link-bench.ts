@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, parseSize } from '@imgswarm/link-units'
-import { CLI, COMPILED_CLI, buildCompiled, cli, script, stop, REPO_ROOT } from './processes.js'
+import { CLI_ENTRY_OPTIONS, cli, cliEntry, script, stop, REPO_ROOT } from './processes.js'
 import { randomFile } from './random-file.js'
 import { mbps, median, printTable, writeJson } from './report.js'
 
@@ -18,14 +18,11 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1GiB' },
     runs: { type: 'string', default: '3' },
-    'from-source': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
+    ...CLI_ENTRY_OPTIONS,
     json: { type: 'string' },
   },
 })
-const fromSource = values['from-source'] === true
-if (!fromSource && values['no-build'] !== true) await buildCompiled()
-const entry = fromSource ? CLI : COMPILED_CLI
+const { entry, fromSource } = await cliEntry(values)
 const size = parseSize(values.size!, '--size')
 const runs = Number(values.runs)
 const file = await randomFile(size)

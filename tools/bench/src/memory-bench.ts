@@ -10,21 +10,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, parseSize } from '@imgswarm/link-units'
-import { CLI, COMPILED_CLI, buildCompiled, cli, stop } from './processes.js'
+import { CLI_ENTRY_OPTIONS, cli, cliEntry, stop } from './processes.js'
 import { randomFile } from './random-file.js'
 import { printTable, writeJson } from './report.js'
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '4GiB' },
-    'from-source': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
+    ...CLI_ENTRY_OPTIONS,
     json: { type: 'string' },
   },
 })
-const fromSource = values['from-source'] === true
-if (!fromSource && values['no-build'] !== true) await buildCompiled()
-const entry = fromSource ? CLI : COMPILED_CLI
+const { entry, fromSource } = await cliEntry(values)
 const size = parseSize(values.size!, '--size')
 const file = await randomFile(size)
 const work = await mkdtemp(join(tmpdir(), 'imgswarm-memory-'))

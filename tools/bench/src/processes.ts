@@ -1,20 +1,16 @@
 // Child processes for benchmarks: the real CLI and helper scripts, each killed on exit.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+// how production runs the compiled CLI (Node flags, environment): the same file deploy/ follows
+import { NODE_RUNTIME } from '@imgswarm/cli/node-runtime'
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const CLI = join(REPO_ROOT, 'apps', 'cli', 'bin', 'imgswarm.js')
 /** The CLI compiled by `npm run build`: plain JavaScript, no TypeScript loader (production). */
 export const COMPILED_CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js')
 const RUN = join(REPO_ROOT, 'tools', 'bench', 'bin', 'run.js')
-/** How production runs the compiled CLI (Node flags, environment): the same file deploy/ follows. */
-export const NODE_RUNTIME = JSON.parse(readFileSync(join(REPO_ROOT, 'apps', 'cli', 'node-runtime.json'), 'utf8')) as {
-  nodeFlags: string[]
-  env: Record<string, string>
-}
 
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
@@ -63,6 +59,22 @@ function start(args: string[], env: Record<string, string> = {}): Child {
 export function cli(args: string[], entry: string = CLI): Child {
   if (entry === COMPILED_CLI) return start([...NODE_RUNTIME.nodeFlags, entry, ...args], NODE_RUNTIME.env)
   return start([entry, ...args])
+}
+
+/** The benchmarks' options choosing how the CLI runs (for node:util parseArgs). */
+export const CLI_ENTRY_OPTIONS = {
+  'from-source': { type: 'boolean', default: false },
+  'no-build': { type: 'boolean', default: false },
+} as const
+
+/**
+ * The CLI entry a benchmark measures: compiled (built first unless --no-build), as production
+ * runs it, or with --from-source the sources through the TypeScript loader.
+ */
+export async function cliEntry(values: { 'from-source'?: boolean; 'no-build'?: boolean }): Promise<{ entry: string; fromSource: boolean }> {
+  const fromSource = values['from-source'] === true
+  if (!fromSource && values['no-build'] !== true) await buildCompiled()
+  return { entry: fromSource ? CLI : COMPILED_CLI, fromSource }
 }
 
 /** Compiles the workspace to dist/ (tools/build.mjs). */

@@ -1,5 +1,6 @@
 import { accessSync, constants as fsConstants, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { NODE_RUNTIME } from '@imgswarm/cli/node-runtime'
 import { lowerBound } from '@imgswarm/link-units'
 import { resolveConfig, type BenchConfig, type BenchInit } from './bench-config.js'
 import { buildReport, failedResult, systemResult, type BenchReport, type SystemResult } from './bench-report.js'
@@ -14,7 +15,6 @@ import { createHttpRunner } from './systems/http-runner.js'
 import {
   defaultImgswarmCli,
   imgswarmRunnerFactory,
-  productionNodeRuntime,
   type ImgswarmCli,
   type ImgswarmCliMode,
 } from './systems/imgswarm-runner.js'
@@ -63,7 +63,7 @@ export async function runBenchmark(init: BenchInit = {}, hooks: BenchHooks = {})
   }
   const factories: Record<SystemName, SystemRunnerFactory> = {
     // the compiled CLI runs as production runs it (apps/cli/node-runtime.json: Node flags, environment)
-    imgswarm: imgswarmRunnerFactory({ cliPath: cli.path, ...(cli.mode === 'compiled' && { runtime: productionNodeRuntime() }) }),
+    imgswarm: imgswarmRunnerFactory({ cliPath: cli.path, ...(cli.mode === 'compiled' && { runtime: NODE_RUNTIME }) }),
     bittorrent: createBitTorrentRunner,
     http: createHttpRunner,
     ...hooks.runners,

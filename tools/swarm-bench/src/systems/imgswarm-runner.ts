@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { NodeRuntime } from '@imgswarm/cli/node-runtime'
 import { DEFAULT_PREPARE_TIMEOUT_MS, IMAGE_FILE_NAME, SEED_PORT } from '../constants.js'
 import { BenchSetupError, SystemRunError } from '../errors.js'
 import type { BenchNode } from '../network-plan.js'
@@ -26,20 +27,6 @@ export interface ImgswarmRunnerInit {
   connectWithinS?: number
   /** Node flags and environment every imgswarm process runs with (production's, for the compiled CLI). */
   runtime?: NodeRuntime
-}
-
-/** How production runs the compiled CLI (`apps/cli/node-runtime.json`). */
-export interface NodeRuntime {
-  nodeFlags: string[]
-  env: Record<string, string>
-}
-
-/** Reads `apps/cli/node-runtime.json` of the workspace (none there: plain `node`). */
-export function productionNodeRuntime(): NodeRuntime {
-  const file = join(workspaceRoot(), 'apps', 'cli', 'node-runtime.json')
-  if (!existsSync(file)) return { nodeFlags: [], env: {} }
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<NodeRuntime>
-  return { nodeFlags: parsed.nodeFlags ?? [], env: parsed.env ?? {} }
 }
 
 /** How the imgswarm CLI runs: compiled JavaScript (as in production), from TypeScript sources, or a given entry. */
