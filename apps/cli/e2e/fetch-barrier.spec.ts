@@ -3,8 +3,8 @@ import { partialPathFor } from '@imgswarm/chunk-store'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { CliProcesses, type CliProcess } from './support/cli-process.js'
-import { fetchArgs, startSeed, type FetchResult, type RunningSeed } from './support/imgswarm-commands.js'
-import { MiB, TempDirs, exists, sha256File, writeRandomFile } from './support/temp-files.js'
+import { fetchArgs, seedRandomImage, type FetchResult, type RunningSeed } from './support/imgswarm-commands.js'
+import { MiB, TempDirs, exists, sha256File } from './support/temp-files.js'
 
 // `imgswarm fetch --wait-for-start` (the start barrier a benchmark uses to release many agents at
 // one instant) and the redialling of --peer addresses that do not answer yet, as separate processes.
@@ -21,11 +21,7 @@ describe('imgswarm fetch: start barrier and redialling', () => {
   let seed: RunningSeed
 
   beforeAll(async () => {
-    root = await dirs.make()
-    const image = join(root, 'golden.img')
-    await writeRandomFile(image, IMAGE_SIZE)
-    imageSha = await sha256File(image)
-    seed = await startSeed(seedProcs, { file: image, dataDir: join(root, 'seed') })
+    ;({ root, imageSha, seed } = await seedRandomImage(dirs, seedProcs, { size: IMAGE_SIZE }))
   }, TEST_TIMEOUT_MS)
 
   afterEach(async () => {

@@ -6,11 +6,11 @@ import {
   durableChunkCount,
   fetchArgs,
   progressPercent,
-  startSeed,
+  seedRandomImage,
   type FetchResult,
   type RunningSeed,
 } from './support/imgswarm-commands.js'
-import { MiB, TempDirs, exists, sha256File, writeRandomFile } from './support/temp-files.js'
+import { MiB, TempDirs, exists, sha256File } from './support/temp-files.js'
 
 // Issue 2, "what a user can do" 4: kill `imgswarm fetch` with SIGKILL at any moment and start it
 // again: it resumes, fetching no chunk it had already verified, and ends with the same file.
@@ -31,16 +31,11 @@ describe('imgswarm fetch killed with SIGKILL and started again', () => {
   const seedProcs = new CliProcesses()
   const procs = new CliProcesses({ env: { IMGSWARM_PROGRESS_INTERVAL_MS: '200' } })
   let root: string
-  let image: string
   let imageSha: string
   let seed: RunningSeed
 
   beforeAll(async () => {
-    root = await dirs.make()
-    image = join(root, 'golden.img')
-    await writeRandomFile(image, IMAGE_SIZE)
-    imageSha = await sha256File(image)
-    seed = await startSeed(seedProcs, { file: image, dataDir: join(root, 'seed'), extra: ['--upload-rate', SEED_RATE] })
+    ;({ root, imageSha, seed } = await seedRandomImage(dirs, seedProcs, { size: IMAGE_SIZE, extra: ['--upload-rate', SEED_RATE] }))
   }, TEST_TIMEOUT_MS)
 
   afterEach(() => procs.killAll())

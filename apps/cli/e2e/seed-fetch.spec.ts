@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { partialPathFor } from '@imgswarm/chunk-store'
 import { join } from 'node:path'
 import { CliProcesses, type CliProcess } from './support/cli-process.js'
-import { fetchArgs, startSeed, type FetchResult, type RunningSeed } from './support/imgswarm-commands.js'
-import { MiB, TempDirs, exists, sha256File, writeRandomFile } from './support/temp-files.js'
+import { fetchArgs, seedRandomImage, type FetchResult, type RunningSeed } from './support/imgswarm-commands.js'
+import { MiB, TempDirs, exists, sha256File } from './support/temp-files.js'
 
 // `imgswarm seed` and `imgswarm fetch` as separate processes, as a user runs them.
 const IMAGE_SIZE = 24 * MiB
@@ -14,17 +14,12 @@ describe('imgswarm seed + fetch (separate processes)', () => {
   const seedProcs = new CliProcesses()
   const procs = new CliProcesses({ env: { IMGSWARM_PROGRESS_INTERVAL_MS: '250' } })
   let root: string
-  let image: string
   let imageSha: string
   let seed: RunningSeed
 
   beforeAll(async () => {
-    root = await dirs.make()
-    image = join(root, 'golden.img')
-    await writeRandomFile(image, IMAGE_SIZE)
-    imageSha = await sha256File(image)
     // Capped, so that two fetchers started together overlap in time and trade chunks.
-    seed = await startSeed(seedProcs, { file: image, dataDir: join(root, 'seed'), extra: ['--upload-rate', '8MiB'] })
+    ;({ root, imageSha, seed } = await seedRandomImage(dirs, seedProcs, { size: IMAGE_SIZE, extra: ['--upload-rate', '8MiB'] }))
   }, TEST_TIMEOUT_MS)
 
   afterEach(() => procs.killAll())

@@ -1,7 +1,9 @@
+import { join } from 'node:path'
 import { ChunkStore, partialPathFor } from '@imgswarm/chunk-store'
 import { openManifest, parseManifestCid } from '@imgswarm/manifest'
 import type { TransferStats, UploadStats } from '@imgswarm/swarm-node'
 import type { CliProcess, CliProcesses } from './cli-process.js'
+import { sha256File, writeRandomFile, type TempDirs } from './temp-files.js'
 
 /** The line `imgswarm seed --json` prints once it serves. */
 export interface SeedLine {
@@ -41,6 +43,27 @@ export async function startSeed(
     return first === undefined ? undefined : (JSON.parse(first) as SeedLine)
   })
   return { proc, line }
+}
+
+/** A random image in a fresh temp dir, with its sha256, served by a seed whose data dir is `<root>/seed`. */
+export interface SeededImage {
+  root: string
+  image: string
+  imageSha: string
+  seed: RunningSeed
+}
+
+export async function seedRandomImage(
+  dirs: TempDirs,
+  procs: CliProcesses,
+  init: { size: number; extra?: string[] },
+): Promise<SeededImage> {
+  const root = await dirs.make()
+  const image = join(root, 'golden.img')
+  await writeRandomFile(image, init.size)
+  const imageSha = await sha256File(image)
+  const seed = await startSeed(procs, { file: image, dataDir: join(root, 'seed'), extra: init.extra })
+  return { root, image, imageSha, seed }
 }
 
 /** Arguments of `imgswarm fetch` from the seed's line (its addresses, manifest and key). */
