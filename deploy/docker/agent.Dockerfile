@@ -48,5 +48,5 @@ EXPOSE 7702 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node flags and environment (MALLOC_ARENA_MAX above) from apps/cli/node-runtime.json: bounded resident memory
-ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/imgswarm/apps/cli/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--initial-old-space-size=32", "/opt/imgswarm/apps/cli/dist/main.js"]
 CMD ["agent", "--coordinator", "http://coordinator:7700", "--data-dir", "/var/lib/imgswarm", "--listen", "/ip4/0.0.0.0/tcp/7702", "--metrics-port", "9464", "--metrics-host", "0.0.0.0", "--log-format", "json"]

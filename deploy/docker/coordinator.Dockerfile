@@ -49,5 +49,5 @@ EXPOSE 7700 7701
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7700/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node flags and environment (MALLOC_ARENA_MAX above) from apps/cli/node-runtime.json: bounded resident memory
-ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/imgswarm/apps/cli/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--initial-old-space-size=32", "/opt/imgswarm/apps/cli/dist/main.js"]
 CMD ["coordinator", "--data-dir", "/var/lib/imgswarm", "--host", "0.0.0.0", "--port", "7700", "--listen", "/ip4/0.0.0.0/tcp/7701", "--log-format", "json"]
