@@ -24,6 +24,21 @@ class FaultyHandle implements ImageFileHandle {
     if (this.failWrite !== undefined) return Promise.reject(this.failWrite)
     return this.fh.write(buffer, offset, length, position)
   }
+  writevs = 0
+  /** A gathered write takes at most this many bytes (the kernel may stop short). */
+  writevLimit = Infinity
+  writev(buffers: Uint8Array[], position: number) {
+    this.writevs++
+    if (this.failWrite !== undefined) return Promise.reject(this.failWrite)
+    const taken: Uint8Array[] = []
+    let room = this.writevLimit
+    for (const b of buffers) {
+      if (room <= 0) break
+      taken.push(b.byteLength <= room ? b : b.subarray(0, room))
+      room -= b.byteLength
+    }
+    return this.fh.writev(taken, position)
+  }
   read(buffer: Uint8Array, offset: number, length: number, position: number) {
     return this.fh.read(buffer, offset, length, position)
   }
@@ -80,6 +95,23 @@ describe('durability of the resume bitfield', () => {
   })
   afterEach(async () => {
     await removeDir(dir)
+  })
+
+  it('writes a chunk that arrived in pieces with gathered writes, also when a write stops short', async () => {
+    const store = await ChunkStore.open(join(dir, 'data'), { openFile })
+    const out = join(dir, 'pieces.img')
+    const download = await store.openDownload(image.cid, image.manifest, partialPathFor(out))
+    for (const h of handles) h.writevLimit = 10_000 // a 65,536-byte chunk needs at least 7 calls
+    for (let index = 0; index < image.manifest.chunks.length; index++) {
+      const bytes = image.chunk(index)
+      const cuts = [0, 1, 1, 20_000, 20_001, bytes.byteLength] // an empty piece, a 1-byte piece, pieces over the limit
+      const pieces = cuts.slice(1).map((end, i) => bytes.subarray(Math.min(cuts[i], bytes.byteLength), Math.min(end, bytes.byteLength)))
+      await download.write(index, { byteLength: bytes.byteLength, [Symbol.iterator]: () => pieces[Symbol.iterator]() })
+    }
+    expect(handles.reduce((n, h) => n + h.writevs, 0)).toBeGreaterThanOrEqual(7 * (image.manifest.chunks.length - 1))
+    await download.finalize(out)
+    expect(sha(await readFile(out))).toBe(sha(image.bytes))
+    await store.close()
   })
 
   it('persists only chunks whose write finished before the datasync began', async () => {

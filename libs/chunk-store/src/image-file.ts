@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { StorageError } from '@imgswarm/core'
+import { StorageError, type ChunkBytes } from '@imgswarm/core'
 import { PARTIAL_FILE_SUFFIX } from './constants.js'
 import type { ImageFileHandle, OpenImageFile } from './types.js'
 
@@ -13,13 +13,34 @@ export function partialPathFor(outPath: string): string {
   return join(dirname(abs), `.${basename(abs)}${PARTIAL_FILE_SUFFIX}`)
 }
 
-/** Positional write of all of `bytes` (a write may be short, e.g. at a file size limit). */
-export async function writeFully(fh: ImageFileHandle, bytes: Uint8Array, position: number): Promise<void> {
+/**
+ * Positional write of all of `bytes` (a write may be short, e.g. at a file size limit). Pieces
+ * go out in one gathered write, not joined first.
+ */
+export async function writeFully(fh: ImageFileHandle, bytes: ChunkBytes, position: number): Promise<void> {
+  if (!(bytes instanceof Uint8Array)) return writePieces(fh, [...bytes], position)
   let done = 0
   while (done < bytes.byteLength) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done, position + done)
     if (bytesWritten <= 0) throw new StorageError(`write at offset ${position + done} made no progress`)
     done += bytesWritten
+  }
+}
+
+async function writePieces(fh: ImageFileHandle, pieces: Uint8Array[], position: number): Promise<void> {
+  let rest = pieces.filter((p) => p.byteLength > 0)
+  let at = position
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, at)
+    if (bytesWritten <= 0) throw new StorageError(`write at offset ${at} made no progress`)
+    at += bytesWritten
+    // drop what was written: whole pieces, then the front of a piece written in part
+    let skip = bytesWritten
+    while (rest.length > 0 && skip >= rest[0].byteLength) {
+      skip -= rest[0].byteLength
+      rest = rest.slice(1)
+    }
+    if (skip > 0) rest = [rest[0].subarray(skip), ...rest.slice(1)]
   }
 }
 

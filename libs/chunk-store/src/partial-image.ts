@@ -1,6 +1,6 @@
 import { rename } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { Bitfield, ChunkIndex, ChunkRef, ImageManifest } from '@imgswarm/core'
+import type { Bitfield, ChunkBytes, ChunkIndex, ChunkRef, ImageManifest } from '@imgswarm/core'
 import { chunkAt } from './chunk-layout.js'
 import { ChunkLengthError, ChunkNotAvailableError, ImageStateError } from './errors.js'
 import { storageError } from './fs-errors.js'
@@ -83,7 +83,7 @@ export class PartialImage implements ImageDownload {
     return this.verified.has(index)
   }
 
-  async write(index: ChunkIndex, bytes: Uint8Array): Promise<void> {
+  async write(index: ChunkIndex, bytes: ChunkBytes): Promise<void> {
     this.#expectState('writing', `write chunk ${index}`)
     const ref = chunkAt(this.manifest, index)
     if (bytes.byteLength !== ref.length) {
@@ -153,7 +153,7 @@ export class PartialImage implements ImageDownload {
     }
   }
 
-  async #writeChunk(index: ChunkIndex, ref: ChunkRef, bytes: Uint8Array): Promise<void> {
+  async #writeChunk(index: ChunkIndex, ref: ChunkRef, bytes: ChunkBytes): Promise<void> {
     const path = this.path
     try {
       await writeFully(this.#fh, bytes, ref.offset)

@@ -1,4 +1,4 @@
-import type { Bitfield, ChunkIndex, ChunkRef, ImageManifest } from '@imgswarm/core'
+import type { Bitfield, ChunkBytes, ChunkIndex, ChunkRef, ImageManifest } from '@imgswarm/core'
 
 /**
  * An image version this node can serve chunks of: a complete file (a seed) or a download in
@@ -34,7 +34,7 @@ export interface ImageDownload extends ImageSource {
    * Writes bytes the caller has already verified against the chunk's CID at the chunk's offset,
    * then marks the chunk verified. A chunk already verified is not written again.
    */
-  write(index: ChunkIndex, bytes: Uint8Array): Promise<void>
+  write(index: ChunkIndex, bytes: ChunkBytes): Promise<void>
   /** Makes every verified chunk durable now: `datasync` the file, then persist the bitfield. */
   flush(): Promise<void>
   /**
@@ -90,6 +90,8 @@ export interface ImageDownloadInit {
  */
 export interface ImageFileHandle {
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>
+  /** Gathered write of `buffers` in order at `position` (one system call for a chunk's pieces). */
+  writev(buffers: Uint8Array[], position: number): Promise<{ bytesWritten: number }>
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
   datasync(): Promise<void>
   sync(): Promise<void>

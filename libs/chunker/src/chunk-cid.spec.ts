@@ -34,6 +34,19 @@ describe('chunk CIDs', () => {
     expect(isChunkValid(cid, bytes.subarray(1))).toBe(false)
   })
 
+  it('verify a chunk given as the pieces it arrived in, and refuse reordered, short or flipped pieces', () => {
+    const cid = chunkCid(bytes)
+    const asPieces = (...parts: Uint8Array[]) => ({ byteLength: parts.reduce((n, p) => n + p.byteLength, 0), [Symbol.iterator]: () => parts[Symbol.iterator]() })
+    const [a, b, c] = [bytes.subarray(0, 5), bytes.subarray(5, 5), bytes.subarray(5)]
+    expect(isChunkValid(cid, asPieces(a, b, c))).toBe(true)
+    expect(() => verifyChunk(cid, asPieces(a, c))).not.toThrow()
+    expect(isChunkValid(cid, asPieces(c, a))).toBe(false)
+    expect(isChunkValid(cid, asPieces(a))).toBe(false)
+    const flipped = Buffer.from(c)
+    flipped[0] ^= 0x80
+    expect(() => verifyChunk(cid, asPieces(a, flipped))).toThrow(ChunkHashMismatchError)
+  })
+
   it('refuse CIDs that are not raw sha2-256 even when the digest matches', async () => {
     const digest = await sha256.digest(bytes)
     const cases = [

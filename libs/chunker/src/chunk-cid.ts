@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { ChunkHashMismatchError } from '@imgswarm/core'
+import { ChunkHashMismatchError, chunkPieces, type ChunkBytes } from '@imgswarm/core'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { create as createDigest } from 'multiformats/hashes/digest'
@@ -17,8 +17,11 @@ export function chunkCid(bytes: Uint8Array): CID {
   return cidFromSha256(createHash('sha256').update(bytes).digest())
 }
 
-/** True if `bytes` is the chunk `cid` names; false for other bytes or a CID that is not raw/sha2-256. */
-export function isChunkValid(cid: CID, bytes: Uint8Array): boolean {
+/**
+ * True if `bytes` is the chunk `cid` names; false for other bytes or a CID that is not raw/sha2-256.
+ * Pieces are hashed where they lie, in order (no copy into one array).
+ */
+export function isChunkValid(cid: CID, bytes: ChunkBytes): boolean {
   return isRawSha256(cid) && digestMatches(cid.multihash.digest, bytes)
 }
 
@@ -26,7 +29,7 @@ export function isChunkValid(cid: CID, bytes: Uint8Array): boolean {
  * Throws ChunkHashMismatchError unless `bytes` hash to `cid`, or if `cid` is not a chunk CID
  * (CIDv1, raw codec, sha2-256): every chunk fetched from a peer goes through this.
  */
-export function verifyChunk(cid: CID, bytes: Uint8Array): void {
+export function verifyChunk(cid: CID, bytes: ChunkBytes): void {
   if (!isRawSha256(cid)) {
     throw new ChunkHashMismatchError(
       `${cid.toString()} is not a chunk CID (want CIDv1, raw codec 0x55, sha2-256; ` +
@@ -47,7 +50,9 @@ function isRawSha256(cid: CID): boolean {
   )
 }
 
-function digestMatches(expected: Uint8Array, bytes: Uint8Array): boolean {
+function digestMatches(expected: Uint8Array, bytes: ChunkBytes): boolean {
+  const hash = createHash('sha256')
+  for (const piece of chunkPieces(bytes)) hash.update(piece)
   // One 32-byte Buffer is the only allocation; equals() compares without copying `expected`.
-  return createHash('sha256').update(bytes).digest().equals(expected)
+  return hash.digest().equals(expected)
 }

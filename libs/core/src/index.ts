@@ -6,4 +6,5 @@
 export * from './types.js'
 export * from './errors.js'
 export { Bitfield } from './bitfield.js'
+export { chunkArray, chunkPieces, type ChunkBytes, type ChunkPieces } from './chunk-bytes.js'
 export * from './constants.js'

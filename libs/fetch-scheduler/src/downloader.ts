@@ -1,4 +1,4 @@
-import type { ChunkIndex, ChunkRef } from '@imgswarm/core'
+import type { ChunkBytes, ChunkIndex, ChunkRef } from '@imgswarm/core'
 import { MAX_CHUNK_SIZE, MAX_CHUNKS_PER_MANIFEST } from '@imgswarm/core'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import {
@@ -352,7 +352,7 @@ export class Downloader implements SwarmEvents {
     if (this.started && !this.stopped && !this.finished) this.fillAll()
   }
 
-  chunkReceived(peer: PeerKey, index: ChunkIndex, bytes: Uint8Array): void {
+  chunkReceived(peer: PeerKey, index: ChunkIndex, bytes: ChunkBytes): void {
     if (this.stopped || this.banned.has(peer)) return
     const p = this.peers.get(peer)
     if (p === undefined || !this.validIndex(index)) {
@@ -430,7 +430,7 @@ export class Downloader implements SwarmEvents {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  private accept(p: PeerState, index: ChunkIndex, bytes: Uint8Array, now: number): void {
+  private accept(p: PeerState, index: ChunkIndex, bytes: ChunkBytes, now: number): void {
     this.state[index] = WRITING
     this.picker.remove(index)
     this.failedPickable.delete(index)

@@ -1,4 +1,4 @@
-import { Bitfield, type ChunkIndex } from '@imgswarm/core'
+import { Bitfield, chunkArray, type ChunkBytes, type ChunkIndex } from '@imgswarm/core'
 import { SchedulerConfigError } from './errors.js'
 import type { ChunkSink, ChunkSource } from './storage.js'
 
@@ -54,11 +54,11 @@ export class MemoryChunkStore implements ChunkSink, ChunkSource {
     return this.verified.has(index)
   }
 
-  write(index: ChunkIndex, bytes: Uint8Array): void {
+  write(index: ChunkIndex, bytes: ChunkBytes): void {
     if (bytes.byteLength !== this.lengths[index]) {
       throw new SchedulerConfigError(`chunk ${index} is ${this.lengths[index]} bytes, got ${bytes.byteLength}`)
     }
-    if (this.retain) this.chunks[index] = bytes
+    if (this.retain) this.chunks[index] = chunkArray(bytes)
     this.writes[index]++
     this.verified.set(index)
   }

@@ -1,4 +1,4 @@
-import type { Bitfield, ChunkIndex } from '@imgswarm/core'
+import type { Bitfield, ChunkBytes, ChunkIndex } from '@imgswarm/core'
 
 /** A peer as the scheduler knows it: an opaque id (a libp2p peer id string in production). */
 export type PeerKey = string
@@ -49,7 +49,8 @@ export interface SwarmEvents {
   peerJoined(peer: PeerKey, hello: PeerHello): void
   peerHave(peer: PeerKey, indices: readonly ChunkIndex[]): void
   peerLeft(peer: PeerKey): void
-  chunkReceived(peer: PeerKey, index: ChunkIndex, bytes: Uint8Array): void
+  /** `bytes` may be the pieces the transport delivered (not joined): hash and write them as they are. */
+  chunkReceived(peer: PeerKey, index: ChunkIndex, bytes: ChunkBytes): void
   chunkRejected(peer: PeerKey, index: ChunkIndex, reason: RejectReason): void
   chunkRequested(peer: PeerKey, indices: readonly ChunkIndex[]): void
   requestCancelled(peer: PeerKey, indices: readonly ChunkIndex[]): void

@@ -1,5 +1,5 @@
 // Test-only helpers: build small swarms of real Downloaders/Uploaders on the simulated network.
-import { Bitfield } from '@imgswarm/core'
+import { Bitfield, chunkArray } from '@imgswarm/core'
 import { Downloader, type DownloaderInit } from './downloader.js'
 import { MemoryChunkStore } from './memory-chunk-store.js'
 import { SimulatedSwarm, type SimNode } from './memory-network.js'
@@ -36,7 +36,8 @@ export function imageVerifier(image: Uint8Array, chunkLengths: readonly number[]
   }
   return (index, bytes) => {
     const expected = image.subarray(offsets[index], offsets[index] + chunkLengths[index])
-    return Buffer.compare(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) === 0
+    const got = chunkArray(bytes)
+    return Buffer.compare(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength), Buffer.from(got.buffer, got.byteOffset, got.byteLength)) === 0
   }
 }
 

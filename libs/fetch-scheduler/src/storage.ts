@@ -1,4 +1,4 @@
-import type { Bitfield, ChunkIndex } from '@imgswarm/core'
+import type { Bitfield, ChunkBytes, ChunkIndex } from '@imgswarm/core'
 
 /**
  * Where verified chunks go (the chunk store's write side). `write` receives bytes that were
@@ -11,7 +11,7 @@ import type { Bitfield, ChunkIndex } from '@imgswarm/core'
 export interface ChunkSink {
   readonly verified: Bitfield
   has(index: ChunkIndex): boolean
-  write(index: ChunkIndex, bytes: Uint8Array): Promise<void> | void
+  write(index: ChunkIndex, bytes: ChunkBytes): Promise<void> | void
 }
 
 /** Where served chunks come from (the chunk store's read side): only verified chunks. */
@@ -25,4 +25,4 @@ export interface ChunkSource {
  * Checks a received chunk against the manifest (in production: sha256 of the bytes against the
  * chunk's CID). Returns false on mismatch; the scheduler then bans the sender.
  */
-export type ChunkVerifier = (index: ChunkIndex, bytes: Uint8Array) => boolean
+export type ChunkVerifier = (index: ChunkIndex, bytes: ChunkBytes) => boolean

@@ -1,4 +1,4 @@
-import { Bitfield } from '@imgswarm/core'
+import { Bitfield, type ChunkBytes } from '@imgswarm/core'
 import { Downloader, type DownloaderInit } from './downloader.js'
 import { SchedulerConfigError } from './errors.js'
 import { MemoryChunkStore } from './memory-chunk-store.js'
@@ -97,7 +97,7 @@ export async function simulateSwarm(init: SwarmSimulationInit): Promise<SwarmSim
   const down = (k: number): number => (typeof init.peerDownBps === 'function' ? init.peerDownBps(k) : init.peerDownBps)
   const random = createRandom(init.randomSeed ?? 1)
   const swarm = new SimulatedSwarm({ latencyMs: init.latencyMs ?? 5, microtaskTurns: init.microtaskTurns })
-  const verify = (index: number, bytes: Uint8Array): boolean => bytes.byteLength === lengths[index]
+  const verify = (index: number, bytes: ChunkBytes): boolean => bytes.byteLength === lengths[index]
 
   const seedStore = MemoryChunkStore.fullVirtual(lengths)
   const seed = swarm.addNode({

@@ -1,4 +1,4 @@
-import type { ChunkIndex, ImageManifest } from '@imgswarm/core'
+import type { ChunkBytes, ChunkIndex, ImageManifest } from '@imgswarm/core'
 import type { ImageDownload, ImageSource } from '@imgswarm/chunk-store'
 import { isChunkValid } from '@imgswarm/chunker'
 import {
@@ -114,7 +114,7 @@ export class ImageTransfer {
       ...init.downloader,
       chunks,
       sink: init.download,
-      verify: (index: ChunkIndex, bytes: Uint8Array) => isChunkValid(chunks[index].cid, bytes),
+      verify: (index: ChunkIndex, bytes: ChunkBytes) => isChunkValid(chunks[index].cid, bytes),
       network: init.swarm,
       site: init.site,
       maxDownloadRate: init.downloadRateBps,

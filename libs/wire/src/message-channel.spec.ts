@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import { Bitfield, ProtocolError } from '@imgswarm/core'
+import { Bitfield, chunkArray, ProtocolError } from '@imgswarm/core'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -98,7 +98,7 @@ describe('MessageChannel over real libp2p (TCP + Noise + yamux on 127.0.0.1)', (
     while (got.size < 3 || rejected.length < 1) {
       const msg = await channel.read({ signal })
       if (msg === undefined) throw new Error('server closed early')
-      if (msg.type === 'chunk') got.set(msg.index, Uint8Array.from(msg.bytes))
+      if (msg.type === 'chunk') got.set(msg.index, Uint8Array.from(chunkArray(msg.bytes)))
       else if (msg.type === 'reject') rejected = [...rejected, msg.index]
       else if (msg.type === 'request') {
         expect(msg.indices).toEqual([3])
@@ -116,7 +116,7 @@ describe('MessageChannel over real libp2p (TCP + Noise + yamux on 127.0.0.1)', (
     expect(seen.error).toBeUndefined()
     expect(seen.received.map((m) => m.type)).toEqual(['hello', 'request', 'chunk', 'goodbye'])
     const chunk3 = seen.received.find((m) => m.type === 'chunk')
-    expect(chunk3?.type === 'chunk' && Buffer.compare(chunk3.bytes, chunkBytes(3)) === 0).toBe(true)
+    expect(chunk3?.type === 'chunk' && Buffer.compare(chunkArray(chunk3.bytes), chunkBytes(3)) === 0).toBe(true)
   }
 
   it('exchanges Hello, Request, Chunk (1 MiB), Reject and Goodbye both ways', async () => {
@@ -218,7 +218,7 @@ describe('MessageChannel over real libp2p (TCP + Noise + yamux on 127.0.0.1)', (
     const sentBeforeReading = sent
     let count = 0
     for await (const msg of receiver) {
-      expect(msg.type === 'chunk' && Buffer.compare(msg.bytes, chunkBytes(msg.index % 4)) === 0).toBe(true)
+      expect(msg.type === 'chunk' && Buffer.compare(chunkArray(msg.bytes), chunkBytes(msg.index % 4)) === 0).toBe(true)
       count++
     }
     await sending

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { Bitfield, InvalidInputError, ProtocolError } from '@imgswarm/core'
+import { Bitfield, chunkArray, chunkPieces, InvalidInputError, ProtocolError, type ChunkBytes } from '@imgswarm/core'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -57,7 +58,7 @@ const samples: WireMessage[] = [
 
 function normalise(msg: WireMessage): unknown {
   if (msg.type === 'hello') return { ...msg, manifest: msg.manifest.toString(), bitfield: [...msg.bitfield.toBytes()], length: msg.bitfield.length }
-  if (msg.type === 'chunk') return { ...msg, bytes: Buffer.from(msg.bytes).toString('base64') }
+  if (msg.type === 'chunk') return { ...msg, bytes: Buffer.from(chunkArray(msg.bytes)).toString('base64') }
   return msg
 }
 
@@ -104,6 +105,59 @@ describe('chunk protocol codec', () => {
     const msg = decodeMessage(frame)
     expect(msg.type).toBe('chunk')
     expect((msg as { bytes: Uint8Array }).bytes.buffer).toBe(frame.buffer)
+  })
+
+  it('decodes a Chunk that arrived in pieces without joining them, and agrees with the full decoder on any frame', () => {
+    const limits = wireLimits({ maxChunkCount: 2 ** 32 })
+    const split = (frame: Uint8Array, cuts: number[]): Uint8ArrayList => {
+      const list = new Uint8ArrayList()
+      let from = 0
+      for (const cut of [...cuts, frame.byteLength]) {
+        list.append(frame.subarray(from, cut))
+        from = cut
+      }
+      return list
+    }
+    const outcome = (frame: Uint8Array | Uint8ArrayList): unknown => {
+      try {
+        return normalise(decodeMessage(frame, limits))
+      } catch (err) {
+        return { error: (err as Error).constructor.name, message: (err as Error).message }
+      }
+    }
+    for (const [index, size] of [[0, 1], [5, 300], [3_999_999, 256 * 1024]]) {
+      const payload = patternBytes(size, index + 1)
+      const frame = encodeMessage({ type: 'chunk', index, bytes: payload }, limits)
+      for (const cuts of [[1], [3, 4], [Math.floor(frame.byteLength / 2)], [2, 10, frame.byteLength - 1]]) {
+        const list = split(frame, cuts.filter((c) => c > 0 && c < frame.byteLength))
+        const msg = decodeMessage(list, limits)
+        expect(msg.type === 'chunk' && msg.index === index && msg.bytes.byteLength === size).toBe(true)
+        const pieces = [...chunkPieces((msg as { bytes: ChunkBytes }).bytes)]
+        // every piece is a view of the frame's own memory: nothing was copied
+        for (const piece of pieces) expect(piece.buffer).toBe(frame.buffer)
+        expect(Buffer.compare(chunkArray((msg as { bytes: ChunkBytes }).bytes), payload)).toBe(0)
+      }
+    }
+    // layouts our encoder never writes go through the full decoder: same answer or same error
+    const odd = [
+      envelope({ chunk: { index: 0, data: new Uint8Array(0) } }),
+      Uint8Array.from([(5 << 3) | 2, 5, (1 << 3) | 0, 0, (2 << 3) | 2, 1, 9]), // index 0 written out
+      Uint8Array.from([(5 << 3) | 2, 5, (2 << 3) | 2, 1, 9, (1 << 3) | 0, 3]), // data before index
+      Uint8Array.from([(5 << 3) | 2, 4, (2 << 3) | 2, 1, 9, 0]), // a stray byte inside
+      Uint8Array.from([(5 << 3) | 2, 3, (2 << 3) | 2, 1, 9, 7]), // a byte after the envelope
+      Uint8Array.from([(5 << 3) | 2, 9, (2 << 3) | 2, 1, 9]), // envelope longer than the frame
+      Uint8Array.from([(5 << 3) | 2, 5, (1 << 3) | 0, 0xff, 0xff, 0xff, 0xff, 0x7f]), // oversized varint
+      Uint8Array.from([(5 << 3) | 2, 4, (1 << 3) | 0, 0x80, 0x80, 0x80]), // varint cut short
+    ]
+    for (const frame of odd) {
+      for (let cut = 1; cut < frame.byteLength; cut++) {
+        expect(outcome(split(frame, [cut]))).toEqual(outcome(frame))
+      }
+    }
+    // and the limits hold for pieces as for one array
+    const big = encodeMessage({ type: 'chunk', index: 12, bytes: patternBytes(101, 2) })
+    expect(() => decodeMessage(split(big, [50]), wireLimits({ maxChunkBytes: 100 }))).toThrow(/101 bytes, over the limit of 100/)
+    expect(() => decodeMessage(split(big, [50]), wireLimits({ chunkCount: 10 }))).toThrow(/chunk index 12 out of range 0..9/)
   })
 
   it('refuses truncated frames at every length', () => {

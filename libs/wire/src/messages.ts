@@ -1,5 +1,5 @@
 import { Bitfield, ImgswarmError, InvalidInputError } from '@imgswarm/core'
-import type { ChunkIndex } from '@imgswarm/core'
+import type { ChunkBytes, ChunkIndex } from '@imgswarm/core'
 import { CID } from 'multiformats/cid'
 import { MaxLengthError, writer as createWriter } from 'protons-runtime'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -49,11 +49,14 @@ export interface CancelMessage {
   indices: readonly ChunkIndex[]
 }
 
-/** A chunk's bytes. Decoded, `bytes` is a view into the received frame (no copy). */
+/**
+ * A chunk's bytes. Decoded, `bytes` is a view into the received frame, never a copy: one array
+ * when the frame arrived in one piece, else the pieces the transport delivered (a Uint8ArrayList).
+ */
 export interface ChunkMessage {
   type: 'chunk'
   index: ChunkIndex
-  bytes: Uint8Array
+  bytes: ChunkBytes
 }
 
 export interface RejectMessage {
@@ -134,7 +137,12 @@ const CHUNK_DATA_TAG = (2 << 3) | 2
  */
 export function encodeMessageParts(msg: WireMessage, limits: WireLimits = DEFAULT_WIRE_LIMITS): Uint8ArrayList {
   checkMessage(msg, limits, (m) => new InvalidInputError(`cannot send ${msg.type}: ${m}`))
-  if (msg.type === 'chunk') return new Uint8ArrayList(chunkHeader(msg.index, msg.bytes.byteLength), msg.bytes)
+  if (msg.type === 'chunk') {
+    const frame = new Uint8ArrayList(chunkHeader(msg.index, msg.bytes.byteLength))
+    if (msg.bytes instanceof Uint8Array) frame.append(msg.bytes)
+    else frame.append(...msg.bytes)
+    return frame
+  }
   const body = pb.ChunkProtocolMessage.encode(toPb(msg))
   if (body.byteLength > limits.maxControlMessageBytes) {
     throw new InvalidInputError(
@@ -157,6 +165,13 @@ export function decodeMessage(
   frame: Uint8Array | Uint8ArrayList,
   limits: WireLimits = DEFAULT_WIRE_LIMITS,
 ): WireMessage {
+  if (!(frame instanceof Uint8Array)) {
+    const chunk = decodeChunkInPlace(frame)
+    if (chunk !== undefined) {
+      checkMessage(chunk, limits, (m) => new MalformedMessageError(`peer sent a bad chunk: ${m}`))
+      return chunk
+    }
+  }
   const bytes = contiguous(frame)
   const { field, body } = openEnvelope(bytes, 'chunk protocol')
   if (field !== FIELD.chunk && bytes.byteLength > limits.maxControlMessageBytes) {
@@ -174,6 +189,48 @@ export function decodeMessage(
   }
   checkMessage(msg, limits, (m) => new MalformedMessageError(`peer sent a bad ${msg.type}: ${m}`))
   return msg
+}
+
+/** Longest header before a Chunk's payload: envelope tag + length, index tag + value, data tag + length. */
+const MAX_CHUNK_HEADER_BYTES = 1 + 5 + 1 + 5 + 1 + 5
+
+/**
+ * The Chunk a multi-piece frame holds, its payload left in the pieces it arrived in (joining
+ * them would copy every byte of the image once more). Only the exact layout our encoder writes
+ * is taken here: envelope field 5 spanning the frame, then Chunk.index (absent when 0), then
+ * Chunk.data spanning the rest. Anything else returns undefined and goes through the full
+ * decoder, which accepts or refuses it as before.
+ */
+function decodeChunkInPlace(frame: Uint8ArrayList): ChunkMessage | undefined {
+  const head = frame.subarray(0, Math.min(frame.byteLength, MAX_CHUNK_HEADER_BYTES))
+  const at = { pos: 0 }
+  if (readVarint(head, at) !== ENVELOPE_CHUNK_TAG) return undefined
+  const envelopeLength = readVarint(head, at)
+  if (envelopeLength === undefined || at.pos + envelopeLength !== frame.byteLength) return undefined
+  let tag = readVarint(head, at)
+  let index = 0
+  if (tag === CHUNK_INDEX_TAG) {
+    const value = readVarint(head, at)
+    if (value === undefined || value === 0) return undefined
+    index = value
+    tag = readVarint(head, at)
+  }
+  if (tag !== CHUNK_DATA_TAG) return undefined
+  const dataLength = readVarint(head, at)
+  if (dataLength === undefined || dataLength === 0 || at.pos + dataLength !== frame.byteLength) return undefined
+  return { type: 'chunk', index, bytes: frame.sublist(at.pos) }
+}
+
+/** A varint of at most 32 bits (as protons reads uint32), or undefined if malformed or cut short. */
+function readVarint(bytes: Uint8Array, at: { pos: number }): number | undefined {
+  let value = 0
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (at.pos >= bytes.byteLength) return undefined
+    const b = bytes[at.pos++]
+    value += (b & 0x7f) * 2 ** shift
+    if ((b & 0x80) === 0) return value <= 0xffffffff ? value : undefined
+  }
+  return undefined
 }
 
 function chunkHeader(index: number, length: number): Uint8Array {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { Bitfield } from '@imgswarm/core'
+import { Bitfield, chunkArray } from '@imgswarm/core'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
@@ -73,7 +73,7 @@ describe('a node facing misbehaving peers (separate process)', () => {
     expect((await channel.read({ signal }))?.type).toBe('hello')
     await channel.send({ type: 'request', indices: [5] })
     const chunk = await channel.read({ signal })
-    expect(chunk?.type === 'chunk' && chunk.index === 5 && Buffer.compare(chunk.bytes, patternBytes(1024 * 1024, 6)) === 0).toBe(true)
+    expect(chunk?.type === 'chunk' && chunk.index === 5 && Buffer.compare(chunkArray(chunk.bytes), patternBytes(1024 * 1024, 6)) === 0).toBe(true)
     await channel.send({ type: 'goodbye', reason: 'done' })
     await channel.close()
     expect(await channel.read({ signal })).toBeUndefined()
