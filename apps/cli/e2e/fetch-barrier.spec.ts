@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { partialPathFor } from '@imgswarm/chunk-store'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { CliProcesses, type CliProcess } from './support/cli-process.js'
 import { fetchArgs, seedRandomImage, type FetchResult, type RunningSeed } from './support/imgswarm-commands.js'
@@ -58,6 +59,9 @@ describe('imgswarm fetch: start barrier and redialling', () => {
       expect(complete).toMatchObject({ event: 'complete', manifest: seed.line.manifest, out, bytesTotal: IMAGE_SIZE, chunksAlreadyHad: 0 })
       expect(complete.chunksFetched).toBe(complete.chunksTotal)
       expect(complete.transferMs).toBeGreaterThanOrEqual(0)
+      // hashing and writing the image takes CPU time, and never more than the wall time allows on this machine's cores
+      expect(complete.transferCpuMs).toBeGreaterThan(0)
+      expect(complete.transferCpuMs).toBeLessThanOrEqual((Number(complete.transferMs) + 50) * cpus().length)
 
       expect(await proc.stop('SIGTERM')).toEqual({ code: 0, signal: null })
       const lines = jsonLines(proc)

@@ -6,11 +6,11 @@
 // see the same machine state; the table shows medians. The CLI runs compiled, as in production
 // (`npm run build`, apps/cli/node-runtime.json); --from-source runs it through the TypeScript loader.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, parseSize } from '@imgswarm/link-units'
-import { CLI_ENTRY_OPTIONS, cli, cliEntry, script, stop, REPO_ROOT } from './processes.js'
+import { CLI_ENTRY_OPTIONS, cli, cliEntry, cpuSeconds, script, stop, REPO_ROOT } from './processes.js'
 import { randomFile } from './random-file.js'
 import { mbps, median, printTable, writeJson } from './report.js'
 
@@ -30,13 +30,21 @@ const work = await mkdtemp(join(tmpdir(), 'imgswarm-link-'))
 
 interface FetchResult {
   transferMs: number
+  transferCpuMs: number
   chunksFetched: number
 }
 
-async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: number }> {
+/** CPU seconds each end spent on the transfer (every thread); undefined where not measurable. */
+interface CpuUse {
+  sender?: number
+  receiver?: number
+}
+
+async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: number; cpu: CpuUse }> {
   const seed = cli(['seed', file, '--name', 'bench', '--version', String(i), '--data-dir', join(work, `seed-${i}`), '--json'], entry)
   try {
     const { manifest, publisher, addrs } = JSON.parse(await seed.firstLine) as { manifest: string; publisher: string; addrs: string[] }
+    const seedCpuBefore = cpuSeconds(seed)
     const started = performance.now()
     const fetch = cli([
       'fetch', '--peer', addrs[0], '--manifest', manifest, '--trust', publisher,
@@ -44,23 +52,28 @@ async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: numb
     ], entry)
     const lines = await fetch.exited
     const totalS = (performance.now() - started) / 1000
+    const seedCpuAfter = cpuSeconds(seed)
     const result = JSON.parse(lines[lines.length - 1]) as FetchResult
-    return { transferS: result.transferMs / 1000, totalS }
+    const sender = seedCpuBefore !== undefined && seedCpuAfter !== undefined ? seedCpuAfter - seedCpuBefore : undefined
+    return { transferS: result.transferMs / 1000, totalS, cpu: { sender, receiver: result.transferCpuMs / 1000 } }
   } finally {
     await stop(seed)
     await rm(join(work, `out-${i}.bin`), { force: true })
   }
 }
 
-async function ceilingRun(): Promise<number> {
+async function ceilingRun(): Promise<{ seconds: number; cpu: CpuUse }> {
   const peer = join(REPO_ROOT, 'tools', 'bench', 'src', 'raw-stream-peer.ts')
   const server = script(peer, ['serve', String(size)])
   try {
     const addr = await server.firstLine
+    const serverCpuBefore = cpuSeconds(server)
     const lines = await script(peer, ['pull', addr]).exited
-    const { bytes, seconds } = JSON.parse(lines[0]) as { bytes: number; seconds: number }
+    const serverCpuAfter = cpuSeconds(server)
+    const { bytes, seconds, cpuSeconds: receiver } = JSON.parse(lines[0]) as { bytes: number; seconds: number; cpuSeconds: number }
     if (bytes !== size) throw new Error(`raw stream delivered ${bytes} of ${size} bytes`)
-    return seconds
+    const sender = serverCpuBefore !== undefined && serverCpuAfter !== undefined ? serverCpuAfter - serverCpuBefore : undefined
+    return { seconds, cpu: { sender, receiver } }
   } finally {
     await stop(server)
   }
@@ -69,12 +82,16 @@ async function ceilingRun(): Promise<number> {
 const transfer: number[] = []
 const total: number[] = []
 const ceiling: number[] = []
+const cpu = { ceiling: [] as CpuUse[], imgswarm: [] as CpuUse[] }
 try {
   for (let i = 0; i < runs; i++) {
-    ceiling.push(await ceilingRun())
+    const c = await ceilingRun()
+    ceiling.push(c.seconds)
+    cpu.ceiling.push(c.cpu)
     const r = await imgswarmRun(i)
     transfer.push(r.transferS)
     total.push(r.totalS)
+    cpu.imgswarm.push(r.cpu)
     console.log(`run ${i + 1}/${runs}: raw stream ${mbps(size, ceiling[i]).toFixed(0)} MB/s, imgswarm ${mbps(size, r.transferS).toFixed(0)} MB/s`)
   }
 } finally {
@@ -89,5 +106,23 @@ printTable(`bench:link — one link on loopback, ${formatBytes(size)}, median of
   { what: 'imgswarm fetch incl. process start + manifest', 'MB/s': mbps(size, median(total)), ratio: mbps(size, median(total)) / ceilingMBps },
 ], 2)
 console.log(`goal: imgswarm >= 0.8 x ceiling -> ${imgswarmMBps >= 0.8 * ceilingMBps ? 'met' : 'NOT met'}`)
-await writeJson(values.json, { imgswarmMBps, ceilingMBps, sizeBytes: size, runs })
+
+// Both ends share this machine's cores, so CPU time per byte is what bounds the rate: show it.
+const gib = size / 2 ** 30
+const perGiB = (runsCpu: CpuUse[], side: keyof CpuUse): number | undefined => {
+  const values = runsCpu.map((c) => c[side]).filter((v): v is number => v !== undefined)
+  return values.length === runsCpu.length ? median(values) / gib : undefined
+}
+const cpuPerGiB = {
+  ceiling: { sender: perGiB(cpu.ceiling, 'sender'), receiver: perGiB(cpu.ceiling, 'receiver') },
+  imgswarm: { sender: perGiB(cpu.imgswarm, 'sender'), receiver: perGiB(cpu.imgswarm, 'receiver') },
+}
+const show = (v: number | undefined): string => (v === undefined ? 'n/a' : v.toFixed(2))
+const both = (c: { sender?: number; receiver?: number }): number | undefined =>
+  c.sender === undefined || c.receiver === undefined ? undefined : c.sender + c.receiver
+printTable(`CPU seconds per GiB moved (every thread, median of ${runs}); ${cpus().length} cores shared by both ends`, [
+  { what: 'raw libp2p stream', sender: show(cpuPerGiB.ceiling.sender), receiver: show(cpuPerGiB.ceiling.receiver), both: show(both(cpuPerGiB.ceiling)) },
+  { what: 'imgswarm (seed, fetch)', sender: show(cpuPerGiB.imgswarm.sender), receiver: show(cpuPerGiB.imgswarm.receiver), both: show(both(cpuPerGiB.imgswarm)) },
+])
+await writeJson(values.json, { imgswarmMBps, ceilingMBps, sizeBytes: size, runs, cpuSecondsPerGiB: cpuPerGiB })
 process.exit(0)

@@ -1,5 +1,6 @@
 // Child processes for benchmarks: the real CLI and helper scripts, each killed on exit.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -85,6 +86,24 @@ export async function buildCompiled(): Promise<void> {
 /** A TypeScript helper script of the benchmarks as a child process. */
 export function script(path: string, args: string[]): Child {
   return start([RUN, path, ...args])
+}
+
+/** Linux's clock tick for /proc times (USER_HZ: 100 on every Linux ABI node runs on). */
+const USER_HZ = 100
+
+/**
+ * CPU seconds a running child has used so far, every thread (user + system, from
+ * /proc/<pid>/stat); undefined where there is no /proc or the child is gone.
+ */
+export function cpuSeconds(child: Child): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${child.proc.pid}/stat`, 'utf8')
+    // fields after the parenthesised command name: state is field 3, utime 14, stime 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+  } catch {
+    return undefined
+  }
 }
 
 export async function stop(child: Child): Promise<void> {

@@ -2,7 +2,7 @@
  * One side of the raw libp2p throughput ceiling: the same host as imgswarm (TCP, Noise,
  * yamux), one stream, just bytes. `serve` prints its address and sends `--bytes` in
  * 256 KiB writes to whoever opens the stream; `pull` dials, reads everything and prints
- * {"bytes":…,"seconds":…} on stdout.
+ * {"bytes":…,"seconds":…,"cpuSeconds":…} on stdout (its CPU time during the transfer).
  */
 import '@imgswarm/core/polyfills'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -40,11 +40,13 @@ if (mode === 'serve') {
   // as imgswarm's MessageChannel does: a stalled reader must not trip the 4 MiB default while
   // the yamux window lets 16 MiB be in flight
   stream.maxReadBufferLength = 64 * 1024 * 1024
+  const cpuAtStart = process.cpuUsage()
   const start = process.hrtime.bigint()
   let bytes = 0
   for await (const buf of stream) bytes += buf.byteLength
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  process.stdout.write(`${JSON.stringify({ bytes, seconds })}\n`)
+  const cpu = process.cpuUsage(cpuAtStart)
+  process.stdout.write(`${JSON.stringify({ bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`)
   await host.stop()
   process.exit(0)
 } else {

@@ -14,7 +14,7 @@ export interface SeedLine {
 
 /** The final line of `imgswarm fetch --json`. */
 export type FetchResult = TransferStats &
-  UploadStats & { manifest: string; out: string; transferMs: number; durationMs: number }
+  UploadStats & { manifest: string; out: string; transferMs: number; transferCpuMs: number; durationMs: number }
 
 export interface RunningSeed {
   proc: CliProcess

@@ -193,6 +193,7 @@ export function fetchCommand(): Command {
         }
 
         const transferStarted = Date.now()
+        const cpuAtStart = process.cpuUsage()
         const transfer = await node.download(opts.manifest, manifest, { out: resolve(opts.out) })
         const display = createProgressDisplay({ tty: process.stderr.isTTY === true, logger, label: image.name })
         const watch = new StallWatch(opts.stallTimeout * 1000, Date.now())
@@ -212,12 +213,16 @@ export function fetchCommand(): Command {
           display.stop()
         }
         const transferMs = Date.now() - transferStarted
+        const cpu = process.cpuUsage(cpuAtStart)
+        // CPU time of this process (every thread) during the transfer: what a benchmark divides by bytes
+        const transferCpuMs = Math.round((cpu.user + cpu.system) / 1000)
         const counters = () => ({
           ...transfer.stats(),
           ...node.uploadStats(),
           manifest: opts.manifest,
           out: resolve(opts.out),
           transferMs,
+          transferCpuMs,
           durationMs: Date.now() - started,
         })
         if (opts.json === true && (opts.linger > 0 || opts.waitForStart === true)) {
