@@ -195,8 +195,8 @@ export function decodeMessage(
 const MAX_CHUNK_HEADER_BYTES = 1 + 5 + 1 + 5 + 1 + 5
 
 /**
- * The Chunk a multi-piece frame holds, its payload left in the pieces it arrived in (joining
- * them would copy every byte of the image once more). Only the exact layout our encoder writes
+ * The Chunk a frame read as a list of buffers holds, its payload left in the pieces it arrived in
+ * (joining them would copy every byte of the image once more). Only the exact layout our encoder writes
  * is taken here: envelope field 5 spanning the frame, then Chunk.index (absent when 0), then
  * Chunk.data spanning the rest. Anything else returns undefined and goes through the full
  * decoder, which accepts or refuses it as before.
