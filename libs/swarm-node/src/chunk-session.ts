@@ -21,6 +21,8 @@ export class ChunkSession {
   /** Who opened the stream: decides which of two simultaneous sessions survives. */
   readonly initiator: 'local' | 'remote'
   private closed = false
+  /** Why the peer ended the session, if it said goodbye. */
+  goodbyeReason?: string
 
   constructor(
     private readonly channel: MessageChannel,
@@ -46,6 +48,7 @@ export class ChunkSession {
       for await (const msg of this.channel) {
         if (this.closed) break
         if (msg.type === 'goodbye') {
+          this.goodbyeReason = msg.reason
           this.log.debug({ peer: this.peer, reason: msg.reason }, 'peer said goodbye')
           // close our side too, so the stream ends instead of lingering half-open
           this.channel.close({ signal: AbortSignal.timeout(2_000) }).catch(() => {})

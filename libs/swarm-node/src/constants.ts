@@ -40,6 +40,13 @@ export const DEFAULT_REDIAL_MIN_MS = 2_000
 /** Longest pause between redial rounds. */
 export const DEFAULT_REDIAL_MAX_MS = 30_000
 
+/**
+ * How long a peer that declined our session for being full is left out of redial rounds: a full
+ * seed would otherwise be asked again every round (every 2 s while chunks flow from elsewhere),
+ * each time a connection, a Hello and a refusal for nothing.
+ */
+export const DEFAULT_DECLINE_COOL_OFF_MS = 15_000
+
 /** Most dials a node has under way at once (peer exchange and redials); further ones wait in a queue. */
 export const DEFAULT_MAX_CONCURRENT_DIALS = 8
 

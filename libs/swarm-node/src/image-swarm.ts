@@ -14,6 +14,7 @@ import type { CID } from 'multiformats/cid'
 import type { Logger } from 'pino'
 import { ChunkSession, type SessionOwner } from './chunk-session.js'
 import {
+  DEFAULT_DECLINE_COOL_OFF_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MAX_KNOWN_PEERS,
   DEFAULT_MAX_PEERS,
@@ -43,6 +44,8 @@ export interface ImageSwarmInit {
   maxPeers?: number
   pexIntervalMs?: number
   helloTimeoutMs?: number
+  /** How long a peer that declined us for being full is not redialled (DEFAULT_DECLINE_COOL_OFF_MS). */
+  declineCoolOffMs?: number
 }
 
 /** Session counters by peer, for status reports. */
@@ -68,6 +71,8 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
   /** Every peer we learnt addresses of (Hellos and peer exchange), oldest first, bounded; kept after sessions end. */
   private readonly known = new Map<string, readonly string[]>()
   private declinedCount = 0
+  /** Peers that declined our session for being full, and until when we leave them be. */
+  private readonly declinedUntil = new Map<string, number>()
   private readonly listeners: SwarmEvents[] = []
   private pendingHaves: ChunkIndex[] = []
   private haveFlushScheduled = false
@@ -143,6 +148,22 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
     return out
   }
 
+  /** True while `peer` recently declined us for being full: asking again sooner only loads it. */
+  isCoolingOff(peer: string, now = Date.now()): boolean {
+    const until = this.declinedUntil.get(peer)
+    if (until === undefined) return false
+    if (until > now) return true
+    this.declinedUntil.delete(peer)
+    return false
+  }
+
+  private noteDeclined(peer: string): void {
+    const now = Date.now()
+    // forget lapsed entries: the map holds only peers declining us right now
+    for (const [p, until] of this.declinedUntil) if (until <= now) this.declinedUntil.delete(p)
+    this.declinedUntil.set(peer, now + (this.init.declineCoolOffMs ?? DEFAULT_DECLINE_COOL_OFF_MS))
+  }
+
   get wantsMorePeers(): boolean {
     return !this.stopped && this.sessions.size + this.opening.size < (this.init.maxPeers ?? DEFAULT_MAX_PEERS)
   }
@@ -153,6 +174,8 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
   async openSession(connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
     if (this.stopped || this.hasSession(peer) || this.components.isBanned(peer)) return
+    // whoever asks (a redial round, peer exchange, a new connection): a peer that just turned us away is left alone
+    if (this.isCoolingOff(peer)) return
     this.opening.add(peer)
     let channel: MessageChannel | undefined
     try {
@@ -163,6 +186,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
       const reply = await channel.read({ signal })
       if (reply === undefined || reply.type === 'goodbye') {
         this.log.debug({ peer, reason: reply?.type === 'goodbye' ? reply.reason : 'closed' }, 'peer declined session')
+        if (reply?.type === 'goodbye' && reply.reason === 'too-many-peers') this.noteDeclined(peer)
         await channel.close().catch(() => {})
         return
       }
@@ -245,7 +269,9 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
     if (this.sessions.get(session.peer) !== session) return
     this.sessions.delete(session.peer)
     this.pexSent.delete(session.peer)
-    this.log.debug({ peer: session.peer }, 'session closed')
+    // a full peer answers with a referral (an empty Hello, Peers) and then this Goodbye
+    if (session.goodbyeReason === 'too-many-peers') this.noteDeclined(session.peer)
+    this.log.debug({ peer: session.peer, reason: session.goodbyeReason }, 'session closed')
     this.emit((e) => e.peerLeft(session.peer))
   }
 

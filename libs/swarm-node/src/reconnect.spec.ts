@@ -52,6 +52,40 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
     for (const t of transfers) expect(t.stats().chunksRejected).toBe(0)
   })
 
+  it('an agent turned away by a full seed leaves it alone while it cools off, instead of asking every redial round', async () => {
+    const source = join(fx.dir, 'image.bin')
+    await writeRandomFile(source, 8 * MiB)
+    // one session, slow uplink: the first agent holds the seed's only slot for the whole test
+    const seed = await fx.node('seed', { maxPeers: 1, uploadRateBps: MiB / 4 })
+    const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
+    const start = async (name: string, init: { declineCoolOffMs?: number } = {}): Promise<SwarmNode> => {
+      const agent = await fx.node(name, init)
+      expect(await agent.connect(seed.addrs())).toBe(1)
+      const { manifest } = await agent.fetchManifest(published.cid, { trusted: [fx.key.publicKey] })
+      const transfer = await agent.download(published.cid, manifest, { out: join(fx.dir, `${name}.bin`) })
+      transfer.done.catch(() => {})
+      return agent
+    }
+    const holder = await start('holder')
+    await until(() => seed.peerCount() === 1)
+
+    // turned away once, referred to the holder, fed by it (so its redial rounds come every 2 s)
+    const patient = await start('patient')
+    await until(() => patient.peerCount() >= 1)
+    const afterFirst = seed.sessionsDeclined()
+    await sleep(6_500)
+    expect(seed.sessionsDeclined() - afterFirst).toBe(0)
+    expect(patient.redialStats().rounds).toBeGreaterThanOrEqual(2) // it did want more peers meanwhile
+
+    // the same with a cool-off too short to matter: every round asks the full seed again
+    const eager = await start('eager', { declineCoolOffMs: 1 })
+    await until(() => eager.peerCount() >= 1)
+    const before = seed.sessionsDeclined()
+    await sleep(6_500)
+    expect(seed.sessionsDeclined() - before).toBeGreaterThanOrEqual(2)
+    expect(holder.peerCount()).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+
   it('an agent that lost its only source redials the address it was started with and finishes', async () => {
     const source = join(fx.dir, 'image.bin')
     await writeRandomFile(source, 4 * MiB)

@@ -51,6 +51,8 @@ export interface SwarmNodeInit {
   /** Pause before the first redial round; doubles per round up to `redialMaxMs`, reset on progress. */
   redialMinMs?: number
   redialMaxMs?: number
+  /** How long a peer that declined us for being full is left out of redial rounds. */
+  declineCoolOffMs?: number
   /** Most dials under way at once. */
   maxConcurrentDials?: number
   logger?: Logger
@@ -369,6 +371,7 @@ export class SwarmNode {
         seed,
         site: this.site,
         maxPeers: this.init.maxPeers ?? DEFAULT_MAX_PEERS,
+        declineCoolOffMs: this.init.declineCoolOffMs,
       },
     )
     const server = new ImageServer({
@@ -427,6 +430,7 @@ export class SwarmNode {
 
   private async dialPeer(peer: PeerAddresses, image?: ImageSwarm): Promise<void> {
     if (this.banned.has(peer.id) || this.dialing.has(peer.id) || peer.id === this.peerId || !this.started) return
+    if (image?.isCoolingOff(peer.id) === true) return
     if (this.dialing.size >= this.maxDials) {
       // bounded: what does not fit is forgotten here and found again by the redial rounds
       if (this.dialQueue.size < 4 * this.maxDials) this.dialQueue.set(peer.id, { peer, image })
@@ -524,7 +528,7 @@ export class SwarmNode {
     const floor = Math.min(this.init.minSessions ?? DEFAULT_MIN_SESSIONS, known)
     if (swarm.peerCount >= floor) return false
     this.redials.rounds++
-    const free = (id: string): boolean => !swarm.hasSession(id) && !this.dialing.has(id)
+    const free = (id: string): boolean => !swarm.hasSession(id) && !this.dialing.has(id) && !swarm.isCoolingOff(id)
     const candidates = [
       ...anonymous.filter((addr) => !this.dialing.has(addr)).map((addr) => () => this.dialBootstrap(addr, swarm)),
       ...[...given].filter(([id]) => free(id)).map(([id, addrs]) => () => this.dialPeer({ id, addrs }, swarm)),
@@ -573,7 +577,7 @@ export class SwarmNode {
 
 /** Rejects tunables that would stall or flood the node, naming the field. */
 function checkInit(init: SwarmNodeInit): void {
-  const positive: Array<keyof SwarmNodeInit> = ['maxPeers', 'redialMinMs', 'redialMaxMs', 'maxConcurrentDials']
+  const positive: Array<keyof SwarmNodeInit> = ['maxPeers', 'redialMinMs', 'redialMaxMs', 'maxConcurrentDials', 'declineCoolOffMs']
   for (const field of positive) {
     const v = init[field]
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
