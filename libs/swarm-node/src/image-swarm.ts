@@ -13,6 +13,7 @@ import {
 import type { CID } from 'multiformats/cid'
 import type { Logger } from 'pino'
 import { ChunkSession, type SessionOwner } from './chunk-session.js'
+import { setNewest, shuffle } from './collections.js'
 import {
   DEFAULT_DECLINE_COOL_OFF_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
@@ -356,12 +357,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
   }
 
   private remember(p: PeerAddresses): void {
-    this.known.delete(p.id)
-    this.known.set(p.id, p.addrs)
-    if (this.known.size > DEFAULT_MAX_KNOWN_PEERS) {
-      const oldest = this.known.keys().next().value
-      if (oldest !== undefined) this.known.delete(oldest)
-    }
+    setNewest(this.known, p.id, p.addrs, DEFAULT_MAX_KNOWN_PEERS)
   }
 
   /**
@@ -432,14 +428,6 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
       this.log.error({ err: (err as Error).message }, 'scheduler event handler threw')
     }
   }
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[items[i], items[j]] = [items[j], items[i]]
-  }
-  return items
 }
 
 function* batches<T>(items: readonly T[], size: number): Generator<T[]> {

@@ -25,6 +25,7 @@ import {
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
 } from './constants.js'
+import { setNewest, shuffle } from './collections.js'
 import { NoPeersError } from './errors.js'
 import { ImageSwarm } from './image-swarm.js'
 import { ImageTransfer, ImageServer, type TransferInit } from './image-transfer.js'
@@ -101,10 +102,8 @@ export class SwarmNode {
   private readonly dialing = new Set<string>()
   /** Dials waiting for a free slot (peer exchange can name dozens of peers at once). */
   private readonly dialQueue = new Map<string, { peer: PeerAddresses; image?: ImageSwarm }>()
-  /** Addresses given to `connect` (e.g. `--peer`), redialled when sessions run low. */
-  private readonly bootstrap = new Set<string>()
-  /** The peer each bootstrap address answered as. */
-  private readonly bootstrapPeer = new Map<string, string>()
+  /** Addresses given to `connect` (e.g. `--peer`), redialled when sessions run low, with the peer each answered as. */
+  private readonly bootstrap = new Map<string, string | undefined>()
   private redialTimer?: NodeJS.Timeout
   private redialDelayMs: number
   private lastVerified = -1
@@ -248,7 +247,7 @@ export class SwarmNode {
         const ma = multiaddr(a)
         this.rememberBootstrap(a)
         const conn = await this.host.dial(ma, { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
-        this.bootstrapPeer.set(a, conn.remotePeer.toString())
+        this.answeredAs(a, conn.remotePeer.toString())
         return conn
       }),
     )
@@ -413,15 +412,12 @@ export class SwarmNode {
   }
 
   private rememberBootstrap(addr: string): void {
-    this.bootstrap.delete(addr)
-    this.bootstrap.add(addr)
-    if (this.bootstrap.size > DEFAULT_MAX_BOOTSTRAP_ADDRS) {
-      const oldest = this.bootstrap.values().next().value
-      if (oldest !== undefined) {
-        this.bootstrap.delete(oldest)
-        this.bootstrapPeer.delete(oldest)
-      }
-    }
+    setNewest(this.bootstrap, addr, this.bootstrap.get(addr), DEFAULT_MAX_BOOTSTRAP_ADDRS)
+  }
+
+  /** Records the peer a remembered bootstrap address answered as (forgotten addresses stay forgotten). */
+  private answeredAs(addr: string, peer: string): void {
+    if (this.bootstrap.has(addr)) this.bootstrap.set(addr, peer)
   }
 
   private get maxDials(): number {
@@ -456,7 +452,7 @@ export class SwarmNode {
     try {
       const conn = await this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(DEFAULT_DIAL_TIMEOUT_MS) })
       const peer = conn.remotePeer.toString()
-      this.bootstrapPeer.set(addr, peer)
+      this.answeredAs(addr, peer)
       if (!this.banned.has(peer)) await image.openSession(conn)
     } catch (err) {
       this.log.debug({ addr, err: (err as Error).message }, 'redial failed')
@@ -518,8 +514,8 @@ export class SwarmNode {
     // addresses given to `connect`, grouped by the peer they name or answered as
     const given = new Map<string, string[]>()
     const anonymous: string[] = []
-    for (const addr of this.bootstrap) {
-      const id = this.bootstrapPeer.get(addr) ?? peerIdOf(addr)
+    for (const [addr, answered] of this.bootstrap) {
+      const id = answered ?? peerIdOf(addr)
       if (id === undefined) anonymous.push(addr)
       else if (id !== this.peerId && !this.banned.has(id)) given.set(id, [...(given.get(id) ?? []), withPeerId(addr, id)])
     }
@@ -599,14 +595,6 @@ function peerIdOf(addr: string): string | undefined {
 
 function withPeerId(addr: string, id: string): string {
   return addr.includes('/p2p/') ? addr : `${addr}/p2p/${id}`
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[items[i], items[j]] = [items[j], items[i]]
-  }
-  return items
 }
 
 function isFinalManifestError(err: unknown): boolean {
