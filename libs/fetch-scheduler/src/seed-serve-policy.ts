@@ -98,22 +98,12 @@ export class SeedServePolicy implements ServePolicy {
 
   revoke(ctx: ServeContext): ServeCandidate[] {
     if (ctx.queue.size === 0) return []
-    // histogram of queued availabilities, so "how much rarer work is there" is O(1) per request
-    const hist: number[] = []
-    for (const c of ctx.queue.entries()) {
-      const a = this.othersHolding(c.peer, c.index)
-      hist[a] = (hist[a] ?? 0) + 1
-    }
-    const rarer: number[] = [] // rarer[a] = queued requests with availability < a
-    let acc = 0
-    for (let a = 0; a <= hist.length; a++) {
-      rarer[a] = acc
-      acc += hist[a] ?? 0
-    }
+    // only serveWhenIdle weighs the rarer work queued: without it, skip that pass over the queue
+    const rarer = this.serveWhenIdle ? this.queuedRarerCounts(ctx) : undefined
     const out: ServeCandidate[] = []
     for (const c of ctx.queue.entries()) {
       const others = this.othersHolding(c.peer, c.index)
-      if (others === 0 || (this.serveWhenIdle && ctx.active + rarer[others] < ctx.slots)) continue
+      if (others === 0 || (rarer !== undefined && ctx.active + rarer[others] < ctx.slots)) continue
       if (this.wasTold(c.peer, c.index, ctx.now)) continue
       this.remember(c.peer, c.index, ctx.now)
       out.push(c)
@@ -156,6 +146,25 @@ export class SeedServePolicy implements ServePolicy {
   }
 
   /** Queued requests for chunks rarer than `availability` (they go first). */
+  /**
+   * rarer[a] = queued requests whose chunk fewer than `a` other peers hold, for every a up to the
+   * largest queued availability (+1): from a histogram, so each lookup is O(1).
+   */
+  private queuedRarerCounts(ctx: ServeContext): number[] {
+    const hist: number[] = []
+    for (const c of ctx.queue.entries()) {
+      const a = this.othersHolding(c.peer, c.index)
+      hist[a] = (hist[a] ?? 0) + 1
+    }
+    const rarer: number[] = []
+    let acc = 0
+    for (let a = 0; a <= hist.length; a++) {
+      rarer[a] = acc
+      acc += hist[a] ?? 0
+    }
+    return rarer
+  }
+
   private queuedRarerThan(ctx: ServeContext, availability: number): number {
     let n = 0
     for (const c of ctx.queue.entries()) if (this.othersHolding(c.peer, c.index) < availability) n++
