@@ -126,8 +126,9 @@ describe('edge agent resilience (real coordinator, seed and agents on loopback)'
     expect(s.coordinator.reachable).toBe(false)
     expect(s.coordinator.sent).toBe(0)
     expect(await sha256File(restarted.currentPath)).toBe(image.sha)
-    // it resumed: what the first run had made durable was not fetched again
-    expect(s.totals.bytesDownloaded).toBeLessThan(SIZE)
+    // it resumed: what the first run had made durable was not fetched again (counted as verified
+    // bytes: the endgame's duplicates, whose number depends on timing, are not part of the claim)
+    expect(s.totals.bytesFromSeeds + s.totals.bytesFromPeers).toBeLessThan(SIZE)
 
     coordinator = await startCoordinator(port)
     const completed = await eventually('the rollout completes once the coordinator is back', async () => {

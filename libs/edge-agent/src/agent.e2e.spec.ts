@@ -115,16 +115,23 @@ describe('edge agents under a real coordinator and seed (one process, loopback)'
   })
 
   it('rolls v2 out, reusing the chunks v1 already has, and keeps v1 as previous', async () => {
+    const before = agents.map((a) => a.status().totals)
     const created = await admin.createRollout({ image: 'sample', version: '2', selector: '*', waves: '100%' })
     await settled(created.id, 'completed')
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
       const s = agent.status()
       expect(s).toMatchObject({ state: 'active', active: { manifestCid: v2.cid }, previous: { manifestCid: v1.cid } })
       expect(await sha256File(agent.currentPath)).toBe(v2.sha)
       expect(await sha256File(agent.previousPath)).toBe(v1.sha)
-      expect(s.totals.bytesReused).toBeGreaterThan(SIZE / 2)
-      // the second version cost far less than a full copy
-      expect(s.totals.bytesDownloaded).toBeLessThan(SIZE + SIZE / 2)
+      const reused = s.totals.bytesReused - before[i].bytesReused
+      const verified = s.totals.bytesFromSeeds + s.totals.bytesFromPeers - before[i].bytesFromSeeds - before[i].bytesFromPeers
+      expect(reused).toBeGreaterThan(SIZE / 2)
+      // every byte of v2 was either copied from v1 or fetched once: none it could reuse was fetched
+      expect(reused + verified).toBe(SIZE)
+      expect(verified).toBeLessThan(SIZE / 2)
+      // and it cost less than a full copy even counting the duplicates an endgame fetches (their
+      // number depends on timing: on a loaded machine, up to one more copy of each chunk requested)
+      expect(s.totals.bytesDownloaded - before[i].bytesDownloaded).toBeLessThan(SIZE)
     }
   })
 
