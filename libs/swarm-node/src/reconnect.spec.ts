@@ -54,8 +54,9 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
 
   it('an agent turned away by a full seed leaves it alone while it cools off, instead of asking every redial round', async () => {
     const source = join(fx.dir, 'image.bin')
-    await writeRandomFile(source, 8 * MiB)
     // one session, slow uplink: the first agent holds the seed's only slot for the whole test
+    // (after the rate cap's 4 MiB burst, the other 8 MiB take 32 s; the test needs about 15)
+    await writeRandomFile(source, 12 * MiB)
     const seed = await fx.node('seed', { maxPeers: 1, uploadRateBps: MiB / 4 })
     const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
     const start = async (name: string, init: { declineCoolOffMs?: number } = {}): Promise<SwarmNode> => {
@@ -88,8 +89,10 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
 
   it('an agent that lost its only source redials the address it was started with and finishes', async () => {
     const source = join(fx.dir, 'image.bin')
-    await writeRandomFile(source, 4 * MiB)
-    // the first seed uploads slowly, so the agent is mid-transfer when the seed goes away
+    // The first seed uploads slowly, so the agent is mid-transfer when the seed goes away. Its
+    // rate cap lets one maximal chunk (4 MiB) burst through first: the image is twice that, so
+    // the rest takes 8 s at the cap (a 4 MiB image could arrive whole before the seed stopped).
+    await writeRandomFile(source, 8 * MiB)
     const seed = await fx.node('seed', { uploadRateBps: MiB / 2 })
     const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
     const seedAddr = seed.addrs()[0]
