@@ -1,10 +1,13 @@
-// npm run bench:link -- [--size 1GiB] [--runs 3] [--from-source] [--no-build] [--json <file>]
+// npm run bench:link -- [--size 1GiB] [--runs 3] [--pin] [--from-source] [--no-build] [--json <file>]
 //
 // One seed and one fetching agent on loopback, separate processes: imgswarm's throughput on one
 // link, against the ceiling of one raw libp2p stream over the same host configuration (TCP,
 // Noise, yamux; 256 KiB writes, just bytes) measured in the same run. Runs alternate so both
 // see the same machine state; the table shows medians. The CLI runs compiled, as in production
 // (`npm run build`, apps/cli/node-runtime.json); --from-source runs it through the TypeScript loader.
+// --pin puts each end on a core of its own (taskset: the seed and the raw server on CPU 0, the fetch
+// and the raw puller on CPU 1), as if each ran on a one-core machine, instead of sharing them all.
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,10 +22,19 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1GiB' },
     runs: { type: 'string', default: '3' },
+    pin: { type: 'boolean', default: false },
     ...CLI_ENTRY_OPTIONS,
     json: { type: 'string' },
   },
 })
+const pinned = values.pin === true
+if (pinned) {
+  if (cpus().length < 2) throw new Error('--pin needs at least 2 CPUs (one per end)')
+  if (spawnSync('taskset', ['-c', '0', 'true']).status !== 0) throw new Error('--pin needs taskset(1) (Debian: util-linux)')
+}
+/** Where each end runs: both on every core (default), or one core each with --pin. */
+const SENDER = pinned ? { cpu: 0 } : {}
+const RECEIVER = pinned ? { cpu: 1 } : {}
 const { entry, fromSource } = await cliEntry(values)
 const size = parseSize(values.size!, '--size')
 const runs = Number(values.runs)
@@ -42,7 +54,7 @@ interface CpuUse {
 }
 
 async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: number; cpu: CpuUse }> {
-  const seed = cli(['seed', file, '--name', 'bench', '--version', String(i), '--data-dir', join(work, `seed-${i}`), '--json'], entry)
+  const seed = cli(['seed', file, '--name', 'bench', '--version', String(i), '--data-dir', join(work, `seed-${i}`), '--json'], entry, SENDER)
   try {
     const { manifest, publisher, addrs } = JSON.parse(await seed.firstLine) as { manifest: string; publisher: string; addrs: string[] }
     const seedCpuBefore = cpuSeconds(seed)
@@ -50,7 +62,7 @@ async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: numb
     const fetch = cli([
       'fetch', '--peer', addrs[0], '--manifest', manifest, '--trust', publisher,
       '--out', join(work, `out-${i}.bin`), '--data-dir', join(work, `agent-${i}`), '--json',
-    ], entry)
+    ], entry, RECEIVER)
     const lines = await fetch.exited
     const totalS = (performance.now() - started) / 1000
     const seedCpuAfter = cpuSeconds(seed)
@@ -65,11 +77,11 @@ async function imgswarmRun(i: number): Promise<{ transferS: number; totalS: numb
 
 async function ceilingRun(): Promise<{ seconds: number; cpu: CpuUse }> {
   const peer = join(REPO_ROOT, 'tools', 'bench', 'src', 'raw-stream-peer.ts')
-  const server = script(peer, ['serve', String(size)])
+  const server = script(peer, ['serve', String(size)], SENDER)
   try {
     const addr = await server.firstLine
     const serverCpuBefore = cpuSeconds(server)
-    const lines = await script(peer, ['pull', addr]).exited
+    const lines = await script(peer, ['pull', addr], RECEIVER).exited
     const serverCpuAfter = cpuSeconds(server)
     const { bytes, seconds, cpuSeconds: receiver } = JSON.parse(lines[0]) as { bytes: number; seconds: number; cpuSeconds: number }
     if (bytes !== size) throw new Error(`raw stream delivered ${bytes} of ${size} bytes`)
@@ -101,7 +113,8 @@ try {
 
 const imgswarmMBps = mbps(size, median(transfer))
 const ceilingMBps = mbps(size, median(ceiling))
-printTable(`bench:link — one link on loopback, ${formatBytes(size)}, median of ${runs}, CLI ${fromSource ? 'from source' : 'compiled'}`, [
+const placement = pinned ? 'one core per end' : `${cpus().length} cores shared by both ends`
+printTable(`bench:link — one link on loopback, ${formatBytes(size)}, median of ${runs}, CLI ${fromSource ? 'from source' : 'compiled'}, ${placement}`, [
   { what: 'raw libp2p stream (TCP+Noise+yamux), ceiling', 'MB/s': ceilingMBps, ratio: 1 },
   { what: 'imgswarm fetch (verified, written, finalized)', 'MB/s': imgswarmMBps, ratio: imgswarmMBps / ceilingMBps },
   { what: 'imgswarm fetch incl. process start + manifest', 'MB/s': mbps(size, median(total)), ratio: mbps(size, median(total)) / ceilingMBps },
@@ -125,7 +138,7 @@ const both = (c: { sender?: number; receiver?: number }): number | undefined =>
 const floor = measureDataPathFloor(file, size, join(tmpdir(), `imgswarm-link-floor-${process.pid}.bin`))
 const floorBoth = floor.read + floor.hash + floor.write
 const rawBoth = both(cpuPerGiB.ceiling)
-printTable(`CPU seconds per GiB moved (every thread, median of ${runs}); ${cpus().length} cores shared by both ends`, [
+printTable(`CPU seconds per GiB moved (every thread, median of ${runs}); ${placement}`, [
   { what: 'raw libp2p stream', sender: show(cpuPerGiB.ceiling.sender), receiver: show(cpuPerGiB.ceiling.receiver), both: show(rawBoth) },
   { what: 'imgswarm (seed, fetch)', sender: show(cpuPerGiB.imgswarm.sender), receiver: show(cpuPerGiB.imgswarm.receiver), both: show(both(cpuPerGiB.imgswarm)) },
   {
@@ -135,9 +148,26 @@ printTable(`CPU seconds per GiB moved (every thread, median of ${runs}); ${cpus(
     both: show(floorBoth),
   },
 ])
-if (rawBoth !== undefined) {
-  // CPU-bound on shared cores, the rate ratio is the CPU ratio: the best any verified fetch can do here
-  console.log(`best ratio a verified, durable fetch can reach on this machine: ${(rawBoth / (rawBoth + floorBoth)).toFixed(2)} (raw CPU / (raw CPU + unavoidable extra))`)
+const bestRatio = bestReachableRatio()
+if (bestRatio !== undefined) {
+  const how = pinned
+    ? 'slower end of raw / slower end of raw + unavoidable extra, each end CPU-bound on its core'
+    : 'raw CPU / (raw CPU + unavoidable extra), both ends CPU-bound on shared cores'
+  console.log(`best ratio a verified, durable fetch can reach on this machine: ${bestRatio.toFixed(2)} (${how})`)
 }
-await writeJson(values.json, { imgswarmMBps, ceilingMBps, sizeBytes: size, runs, cpuSecondsPerGiB: { ...cpuPerGiB, unavoidableExtra: floor } })
+await writeJson(values.json, {
+  imgswarmMBps, ceilingMBps, sizeBytes: size, runs, pinned, bestRatio, cpuSecondsPerGiB: { ...cpuPerGiB, unavoidableExtra: floor },
+})
+
+/**
+ * The best rate ratio any verified, durable fetch could reach here. On shared cores every
+ * CPU-second of either end slows the transfer, so it is the ratio of the CPU per byte of both ends
+ * together; with one core per end the end that needs more CPU per byte sets the pace alone.
+ */
+function bestReachableRatio(): number | undefined {
+  const { sender, receiver } = cpuPerGiB.ceiling
+  if (sender === undefined || receiver === undefined) return undefined
+  if (!pinned) return (sender + receiver) / (sender + receiver + floorBoth)
+  return Math.max(sender, receiver) / Math.max(sender + floor.read, receiver + floor.hash + floor.write)
+}
 process.exit(0)

@@ -29,8 +29,15 @@ export interface Child {
   exited: Promise<string[]>
 }
 
-function start(args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env: { ...env, ...process.env } })
+/** Where a child runs: `cpu` pins it (every thread) to that one CPU with taskset(1). */
+export interface Placement {
+  cpu?: number
+}
+
+function start(args: string[], env: Record<string, string> = {}, placement: Placement = {}): Child {
+  // taskset execs node in place: the child's pid is node's, so cpuSeconds() still reads the right process
+  const [command, argv] = placement.cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(placement.cpu), process.execPath, ...args]]
+  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env: { ...env, ...process.env } })
   children.add(proc)
   const lines: string[] = []
   let stderr = ''
@@ -57,9 +64,9 @@ function start(args: string[], env: Record<string, string> = {}): Child {
  * `imgswarm <args>` as a child process: from source, or the compiled build run as production
  * runs it (NODE_RUNTIME's flags and environment).
  */
-export function cli(args: string[], entry: string = CLI): Child {
-  if (entry === COMPILED_CLI) return start([...NODE_RUNTIME.nodeFlags, entry, ...args], NODE_RUNTIME.env)
-  return start([entry, ...args])
+export function cli(args: string[], entry: string = CLI, placement: Placement = {}): Child {
+  if (entry === COMPILED_CLI) return start([...NODE_RUNTIME.nodeFlags, entry, ...args], NODE_RUNTIME.env, placement)
+  return start([entry, ...args], {}, placement)
 }
 
 /** The benchmarks' options choosing how the CLI runs (for node:util parseArgs). */
@@ -84,8 +91,8 @@ export async function buildCompiled(): Promise<void> {
 }
 
 /** A TypeScript helper script of the benchmarks as a child process. */
-export function script(path: string, args: string[]): Child {
-  return start([RUN, path, ...args])
+export function script(path: string, args: string[], placement: Placement = {}): Child {
+  return start([RUN, path, ...args], {}, placement)
 }
 
 /** Linux's clock tick for /proc times (USER_HZ: 100 on every Linux ABI node runs on). */
