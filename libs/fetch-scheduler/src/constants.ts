@@ -138,5 +138,5 @@ export const DEFAULT_ELSEWHERE_MEMORY_MS = 60_000
 
 // ---- rate caps (TokenBucket) ------------------------------------------------------------------
 
-/** A capped rate may burst this many ms worth of bytes (at least one chunk) after idling. */
+/** A capped rate may burst this many ms worth of bytes after idling (plus the chunk that overdraws it). */
 export const DEFAULT_RATE_LIMIT_BURST_MS = 250

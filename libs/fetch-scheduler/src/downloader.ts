@@ -27,7 +27,7 @@ import { type RandomSource } from './random.js'
 import { SlidingWindowRate } from './rate-meter.js'
 import { RarestFirstPicker } from './rarest-first-picker.js'
 import type { ChunkSink, ChunkVerifier } from './storage.js'
-import { TokenBucket } from './token-bucket.js'
+import { rateCapBurst, TokenBucket } from './token-bucket.js'
 
 export interface DownloaderInit extends InflightControllerInit {
   /** Length of every chunk of the image, in manifest order (or give `chunks`). */
@@ -217,8 +217,7 @@ export class Downloader implements SwarmEvents {
 
     const now = this.clock.now()
     if (init.maxDownloadRate !== undefined) {
-      const burst = Math.max(MAX_CHUNK_SIZE, (init.maxDownloadRate * this.cfg.rateLimitBurstMs) / 1000)
-      this.bucket = new TokenBucket(init.maxDownloadRate, burst, now)
+      this.bucket = new TokenBucket(init.maxDownloadRate, rateCapBurst(init.maxDownloadRate, this.cfg.rateLimitBurstMs), now)
     }
     this.nodeRate = new SlidingWindowRate(this.cfg.currentRateWindowMs, now)
 

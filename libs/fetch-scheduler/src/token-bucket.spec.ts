@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { SchedulerConfigError } from './errors.js'
-import { TokenBucket } from './token-bucket.js'
+import { rateCapBurst, TokenBucket } from './token-bucket.js'
 
 describe('TokenBucket', () => {
   it('lets a burst through, then holds the long-run rate', () => {
@@ -26,5 +26,23 @@ describe('TokenBucket', () => {
   it('refuses a rate or burst that cannot work', () => {
     expect(() => new TokenBucket(0, 10, 0)).toThrow(SchedulerConfigError)
     expect(() => new TokenBucket(10, -1, 0)).toThrow(/burst/)
+    expect(() => rateCapBurst(1000, 0)).toThrow(/rateLimitBurstMs/)
+    expect(() => rateCapBurst(1000, Infinity)).toThrow(SchedulerConfigError)
+  })
+
+  it("caps with a burst of burstMs' worth, however large chunks may be: a thin link gets no 4 MiB of slack", () => {
+    const rate = 128 * 1024 // 1 Mbit/s
+    const b = new TokenBucket(rate, rateCapBurst(rate, 250), 0)
+    expect(b.burst).toBe(32 * 1024)
+    // 256 KiB chunks as fast as the bucket allows for 10 s: one passes at once, then the rate holds
+    let sent = 0
+    let t = 0
+    while (t <= 10_000) {
+      const wait = b.take(256 * 1024, t)
+      if (wait === 0) sent += 256 * 1024
+      else t += wait
+    }
+    expect(sent).toBeLessThanOrEqual(rate * 10 + 32 * 1024 + 256 * 1024)
+    expect(sent).toBeGreaterThanOrEqual(rate * 10 - 256 * 1024)
   })
 })

@@ -49,3 +49,15 @@ export class TokenBucket {
     this.tokens = Math.min(this.burst, this.tokens + (dt * this.rate) / 1000)
   }
 }
+
+/**
+ * The burst of a rate cap: `burstMs` worth of bytes at `rate`, no more. A chunk larger than that
+ * still passes once the bucket is full (leaving it in debt), so over any interval a cap lets
+ * through at most `rate × time + burst` plus the one chunk in flight. (A burst of at least a
+ * maximal chunk, 4 MiB, would give every cap that much slack: seconds of line-rate traffic on
+ * the thin links caps are for.)
+ */
+export function rateCapBurst(rate: number, burstMs: number): number {
+  if (!(burstMs > 0) || !Number.isFinite(burstMs)) throw new SchedulerConfigError(`rateLimitBurstMs must be a positive number, got ${burstMs}`)
+  return (rate * burstMs) / 1000
+}

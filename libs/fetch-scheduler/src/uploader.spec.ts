@@ -139,7 +139,7 @@ describe('Uploader', () => {
         sentAt.push(clock.now())
       },
     }
-    // 4 MiB/s; the burst is one maximal chunk (4 MiB), so 4 chunks pass at once, then 4 per second
+    // 4 MiB/s with the default 250 ms burst: 1 MiB, one chunk at once, then one every 250 ms
     const up = new Uploader({ source: store, network: net, clock, maxUploadRate: 4 * MiB, maxQueuedPerPeer: 64, initialQueueLimit: 64 })
     up.chunkRequested('a', Array.from({ length: 40 }, (_, i) => i))
     for (;;) {
@@ -148,10 +148,12 @@ describe('Uploader', () => {
     }
     await settle()
     expect(sentAt.length).toBe(40)
-    expect(sentAt.slice(0, 4)).toEqual([0, 0, 0, 0])
-    // 36 MiB after the burst at 4 MiB/s: the last chunk leaves after 9 s, not much later
-    expect(sentAt[39]).toBeGreaterThanOrEqual(9_000)
-    expect(sentAt[39]).toBeLessThan(9_500)
+    expect(sentAt.slice(0, 2)).toEqual([0, 250])
+    // never more than rate × time + the burst (the chunk that overdraws the bucket included)
+    for (const [k, t] of sentAt.entries()) expect((k + 1) * MiB).toBeLessThanOrEqual(4 * MiB * (t / 1000) + MiB)
+    // 39 MiB after the burst at 4 MiB/s: the last chunk leaves after 9.75 s, not much later
+    expect(sentAt[39]).toBeGreaterThanOrEqual(9_750)
+    expect(sentAt[39]).toBeLessThan(10_250)
   })
 
   it("declines everything with 'shutting-down' once stopped", async () => {

@@ -1,5 +1,4 @@
 import type { ChunkIndex } from '@imgswarm/core'
-import { MAX_CHUNK_SIZE } from '@imgswarm/core'
 import { systemClock, type Clock } from './clock.js'
 import { BusyRate } from './busy-rate.js'
 import {
@@ -16,7 +15,7 @@ import type { PeerHello, PeerKey, RejectReason, SwarmEvents, SwarmNetwork } from
 import type { ServeContext, ServePolicy } from './serve-policy.js'
 import { ServeQueue, type ServeCandidate } from './serve-queue.js'
 import type { ChunkSource } from './storage.js'
-import { TokenBucket } from './token-bucket.js'
+import { rateCapBurst, TokenBucket } from './token-bucket.js'
 
 /** A full queue admits a peer that got less than this fraction of what the most-served waiting peer got. */
 const FAIR_SHARE_MARGIN = 0.75
@@ -123,7 +122,7 @@ export class Uploader implements SwarmEvents {
     }
     if (init.maxUploadRate !== undefined) {
       const burstMs = init.rateLimitBurstMs ?? DEFAULT_RATE_LIMIT_BURST_MS
-      this.bucket = new TokenBucket(init.maxUploadRate, Math.max(MAX_CHUNK_SIZE, (init.maxUploadRate * burstMs) / 1000), this.clock.now())
+      this.bucket = new TokenBucket(init.maxUploadRate, rateCapBurst(init.maxUploadRate, burstMs), this.clock.now())
     }
   }
 

@@ -55,7 +55,7 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
   it('an agent turned away by a full seed leaves it alone while it cools off, instead of asking every redial round', async () => {
     const source = join(fx.dir, 'image.bin')
     // one session, slow uplink: the first agent holds the seed's only slot for the whole test
-    // (after the rate cap's 4 MiB burst, the other 8 MiB take 32 s; the test needs about 15)
+    // (12 MiB take 48 s at the cap; the test needs about 15)
     await writeRandomFile(source, 12 * MiB)
     const seed = await fx.node('seed', { maxPeers: 1, uploadRateBps: MiB / 4 })
     const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
@@ -89,9 +89,9 @@ describe('SwarmNode finding peers when the seed is full or sessions are lost (re
 
   it('an agent that lost its only source redials the address it was started with and finishes', async () => {
     const source = join(fx.dir, 'image.bin')
-    // The first seed uploads slowly, so the agent is mid-transfer when the seed goes away. Its
-    // rate cap lets one maximal chunk (4 MiB) burst through first: the image is twice that, so
-    // the rest takes 8 s at the cap (a 4 MiB image could arrive whole before the seed stopped).
+    // The first seed uploads slowly, so the agent is mid-transfer when the seed goes away: 8 MiB
+    // take 16 s at its cap (a 4 MiB image once arrived whole before the seed stopped, when the
+    // cap still let a whole maximal chunk, 4 MiB, burst through).
     await writeRandomFile(source, 8 * MiB)
     const seed = await fx.node('seed', { uploadRateBps: MiB / 2 })
     const published = await seed.publish(source, { name: 'sample', version: '1', key: fx.key })
