@@ -22,6 +22,20 @@ export const DEFAULT_MANIFEST_TIMEOUT_MS = 30_000
 /** File in the data dir that holds the node's libp2p identity (protobuf private key). */
 export const PEER_KEY_FILE = 'peer-key.pb'
 
+/**
+ * Inbound connections accepted per second from one IP address. libp2p's default (5) turns away a
+ * site of agents behind one NAT address, or a demo on one machine, joining a seed together: the
+ * refused ones wait out redial back-offs. Flooding stays bounded by the pending limit below and by
+ * MAX_CONNECTIONS.
+ */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST = 100
+
+/** Inbound connections in their handshake at once (libp2p's default: 10). */
+export const DEFAULT_MAX_PENDING_INBOUND_CONNECTIONS = 64
+
+/** Connections one node keeps open, all peers and images together. */
+export const MAX_CONNECTIONS = 512
+
 /** Yamux stream window: large enough for a 256 KiB chunk pipeline over high bandwidth-delay links. */
 export const DEFAULT_STREAM_WINDOW_BYTES = 16 * 1024 * 1024
 

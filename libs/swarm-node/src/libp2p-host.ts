@@ -6,7 +6,13 @@ import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
-import { DEFAULT_LISTEN_ADDRS, DEFAULT_STREAM_WINDOW_BYTES } from './constants.js'
+import {
+  DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST,
+  DEFAULT_LISTEN_ADDRS,
+  DEFAULT_MAX_PENDING_INBOUND_CONNECTIONS,
+  DEFAULT_STREAM_WINDOW_BYTES,
+  MAX_CONNECTIONS,
+} from './constants.js'
 
 export interface HostInit {
   privateKey: PrivateKey
@@ -43,7 +49,11 @@ export async function createHost(init: HostInit): Promise<Libp2p> {
       }),
     ],
     peerDiscovery: init.mdns === true ? [mdns()] : [],
-    connectionManager: { maxConnections: 512 },
+    connectionManager: {
+      maxConnections: MAX_CONNECTIONS,
+      inboundConnectionThreshold: DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST,
+      maxIncomingPendingConnections: DEFAULT_MAX_PENDING_INBOUND_CONNECTIONS,
+    },
     connectionGater: {
       denyDialPeer: (peerId) => init.isBanned?.(peerId.toString()) ?? false,
       denyInboundEncryptedConnection: (peerId) => init.isBanned?.(peerId.toString()) ?? false,
