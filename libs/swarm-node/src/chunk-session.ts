@@ -1,6 +1,6 @@
 import { ProtocolError } from '@imgswarm/core'
 import type { Connection } from '@libp2p/interface'
-import type { HelloMessage, MessageChannel, WireMessage } from '@imgswarm/wire'
+import { DEFAULT_GOODBYE_TIMEOUT_MS, type HelloMessage, type MessageChannel, type WireMessage } from '@imgswarm/wire'
 import type { Logger } from 'pino'
 
 /** What a session reports to the image swarm that owns it. */
@@ -51,7 +51,7 @@ export class ChunkSession {
           this.goodbyeReason = msg.reason
           this.log.debug({ peer: this.peer, reason: msg.reason }, 'peer said goodbye')
           // close our side too, so the stream ends instead of lingering half-open
-          this.channel.close({ signal: AbortSignal.timeout(2_000) }).catch(() => {})
+          this.channel.close({ signal: AbortSignal.timeout(DEFAULT_GOODBYE_TIMEOUT_MS) }).catch(() => {})
           break
         }
         this.owner.onMessage(this, msg)
@@ -89,12 +89,7 @@ export class ChunkSession {
   /** Ends the session politely (a Goodbye, then close). */
   async close(reason: 'done' | 'shutting-down' | 'too-many-peers' | 'banned' = 'done'): Promise<void> {
     if (this.closed) return
-    try {
-      await this.channel.send({ type: 'goodbye', reason })
-      await this.channel.close({ signal: AbortSignal.timeout(2_000) })
-    } catch {
-      // the peer may already be gone: nothing to do
-    }
+    await this.channel.goodbye(reason)
     this.abort(new Error(`session closed: ${reason}`))
   }
 

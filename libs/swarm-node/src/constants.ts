@@ -61,6 +61,17 @@ export const DEFAULT_REDIAL_MAX_MS = 30_000
  */
 export const DEFAULT_DECLINE_COOL_OFF_MS = 15_000
 
+/**
+ * Two peers that learn of each other at once (peer exchange) dial each other at once, and libp2p
+ * keeps both connections. Once a second connection to a peer has been open this long, the ones
+ * carrying no stream are closed, as long as one stays (if none carries a stream, the one dialled by
+ * the smaller peer id: both ends choose the same).
+ */
+export const DEFAULT_DUPLICATE_CONNECTION_GRACE_MS = 5_000
+
+/** Checks (one grace period apart) for a redundant connection to become idle before it is left alone. */
+export const MAX_PRUNE_ATTEMPTS = 12
+
 /** Most dials a node has under way at once (peer exchange and redials); further ones wait in a queue. */
 export const DEFAULT_MAX_CONCURRENT_DIALS = 8
 

@@ -205,7 +205,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
   async acceptSession(channel: MessageChannel, connection: Connection, hello: HelloMessage): Promise<void> {
     const peer = connection.remotePeer.toString()
     if (this.stopped) {
-      await channel.send({ type: 'goodbye', reason: 'shutting-down' }).catch(() => {})
+      await channel.goodbye('shutting-down')
       return
     }
     const existing = this.sessions.get(peer)
@@ -213,7 +213,7 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
       // Two sessions opened at once: both sides keep the one opened by the smaller peer id.
       const keepOurs = this.components.localPeer < peer
       if (keepOurs) {
-        await channel.send({ type: 'goodbye', reason: 'too-many-peers' }).catch(() => {})
+        await channel.goodbye('too-many-peers')
         return
       }
       existing?.abort(new Error('replaced by the session the peer opened'))
@@ -375,13 +375,12 @@ export class ImageSwarm implements SwarmNetwork, SessionOwner {
         await channel.send({ ...this.localHello(), bitfield: new Bitfield(this.chunkCount) })
         await channel.send({ type: 'peers', peers: referrals })
       }
-      await channel.send({ type: 'goodbye', reason: 'too-many-peers' })
-      await channel.close({ signal: AbortSignal.timeout(2_000) })
     } catch (err) {
       this.log.debug({ peer, err: (err as Error).message }, 'declining a session failed')
       channel.abort(err as Error)
       return
     }
+    await channel.goodbye('too-many-peers')
     this.log.debug({ peer, referred: referrals.length }, 'declined session (full); referred other peers')
   }
 

@@ -2,14 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SwarmNode } from './swarm-node.js'
-import { SwarmFixture, sha256File, writeRandomFile } from './test/fixtures.js'
+import { SwarmFixture, sha256File, until, writeRandomFile } from './test/fixtures.js'
 
 const MiB = 1024 * 1024
-
-/** Polls `cond` until it holds (no deadline: Jest's test timeout is the bound). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await sleep(20)
-}
 
 describe('SwarmNode finding peers when the seed is full or sessions are lost (real libp2p, real level)', () => {
   let fx: SwarmFixture

@@ -4,6 +4,7 @@ import { ChunkStore, partialPathFor, type ImageSource } from '@imgswarm/chunk-st
 import { openManifest, parseManifestCid, type PublisherKey } from '@imgswarm/manifest'
 import {
   CHUNK_PROTOCOL,
+  DEFAULT_GOODBYE_TIMEOUT_MS,
   MANIFEST_PROTOCOL,
   MessageChannel,
   fetchManifest,
@@ -16,6 +17,7 @@ import type { CID } from 'multiformats/cid'
 import { pino, type Logger } from 'pino'
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_DUPLICATE_CONNECTION_GRACE_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MANIFEST_TIMEOUT_MS,
   DEFAULT_MAX_BOOTSTRAP_ADDRS,
@@ -24,6 +26,7 @@ import {
   DEFAULT_MIN_SESSIONS,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
+  MAX_PRUNE_ATTEMPTS,
 } from './constants.js'
 import { setNewest, shuffle } from './collections.js'
 import { NoPeersError } from './errors.js'
@@ -56,6 +59,8 @@ export interface SwarmNodeInit {
   declineCoolOffMs?: number
   /** Most dials under way at once. */
   maxConcurrentDials?: number
+  /** How long a second connection to one peer may stay before the redundant one is closed (if idle). */
+  duplicateConnectionGraceMs?: number
   logger?: Logger
   /** Scheduler and store tunables passed through to each transfer (tests, benchmarks). */
   transfer?: Partial<TransferInit>
@@ -64,6 +69,16 @@ export interface SwarmNodeInit {
 export interface FetchManifestResult {
   manifest: SignedManifest
   bytes: Uint8Array
+}
+
+/** The node's libp2p connections. */
+export interface ConnectionStats {
+  /** Connections open now. */
+  connections: number
+  /** Peers they reach (fewer than `connections` while a peer has two). */
+  peers: number
+  /** Redundant connections closed (a peer and this node had dialled each other at once). */
+  duplicatesClosed: number
 }
 
 /** Counters of the node's reconnection (asserted by tests, shown by status). */
@@ -108,6 +123,8 @@ export class SwarmNode {
   private redialDelayMs: number
   private lastVerified = -1
   private readonly redials: RedialStats = { rounds: 0, dials: 0 }
+  private duplicatesClosed = 0
+  private readonly pruneTimers = new Set<NodeJS.Timeout>()
   private started = false
 
   private constructor(
@@ -167,6 +184,7 @@ export class SwarmNode {
       maxInboundStreams: 64,
     })
     this.host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))
+    this.host.addEventListener('connection:open', (evt) => this.onConnectionOpen(evt.detail))
     this.host.addEventListener('peer:discovery', (evt) => {
       // mDNS: dial LAN peers, sessions follow for every image we are fetching
       const addrs = evt.detail.multiaddrs.map((a) => a.toString())
@@ -180,6 +198,8 @@ export class SwarmNode {
   async stop(): Promise<void> {
     clearTimeout(this.redialTimer)
     this.redialTimer = undefined
+    for (const timer of this.pruneTimers) clearTimeout(timer)
+    this.pruneTimers.clear()
     this.dialQueue.clear()
     for (const image of this.images.values()) {
       image.transfer?.stop()
@@ -341,6 +361,12 @@ export class SwarmNode {
     return { ...this.redials }
   }
 
+  connectionStats(): ConnectionStats {
+    const connections = this.host.getConnections()
+    const peers = new Set(connections.map((c) => c.remotePeer.toString()))
+    return { connections: connections.length, peers: peers.size, duplicatesClosed: this.duplicatesClosed }
+  }
+
   /** Sessions declined for being full, over all images (each dialer was referred to other peers). */
   sessionsDeclined(): number {
     let n = 0
@@ -422,6 +448,42 @@ export class SwarmNode {
 
   private get maxDials(): number {
     return this.init.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS
+  }
+
+  /** A second connection to a peer: look again once both ends had time to settle their sessions. */
+  private onConnectionOpen(connection: Connection): void {
+    if (this.host.getConnections(connection.remotePeer).length > 1) this.schedulePrune(connection.remotePeer, 0)
+  }
+
+  private schedulePrune(peer: PeerId, attempt: number): void {
+    const timer = setTimeout(() => {
+      this.pruneTimers.delete(timer)
+      if (!this.pruneDuplicateConnections(peer) && attempt + 1 < MAX_PRUNE_ATTEMPTS) this.schedulePrune(peer, attempt + 1)
+    }, this.init.duplicateConnectionGraceMs ?? DEFAULT_DUPLICATE_CONNECTION_GRACE_MS)
+    timer.unref()
+    this.pruneTimers.add(timer)
+  }
+
+  /**
+   * Closes the redundant open connections to `peer`: those that carry no stream, as long as
+   * another one stays. When none carries a stream, the one dialled by the smaller peer id stays
+   * (outbound here if that is us, inbound otherwise: the peer picks the same). A connection with a
+   * stream (a session, a manifest fetch) is never closed. Returns whether one connection is left.
+   */
+  private pruneDuplicateConnections(peer: PeerId): boolean {
+    if (!this.started) return true
+    const open = this.host.getConnections(peer).filter((c) => c.status === 'open')
+    if (open.length < 2) return true
+    const busy = open.filter((c) => c.streams.length > 0)
+    const preferred = this.peerId < peer.toString() ? 'outbound' : 'inbound'
+    const keep = busy.length > 0 ? busy : [open.find((c) => c.direction === preferred) ?? open[0]]
+    for (const c of open) {
+      if (keep.includes(c)) continue
+      this.duplicatesClosed++
+      this.log.debug({ peer: peer.toString(), direction: c.direction }, 'closing a redundant connection')
+      c.close().catch((err: Error) => c.abort(err))
+    }
+    return keep.length === 1
   }
 
   private async dialPeer(peer: PeerAddresses, image?: ImageSwarm): Promise<void> {
@@ -552,15 +614,18 @@ export class SwarmNode {
     const channel = new MessageChannel(stream)
     try {
       if (this.banned.has(peer)) {
-        await channel.send({ type: 'goodbye', reason: 'banned' })
+        await channel.goodbye('banned')
         return
       }
       const hello = await channel.read({ signal: AbortSignal.timeout(DEFAULT_HELLO_TIMEOUT_MS) })
-      if (hello === undefined || hello.type !== 'hello') return
+      if (hello === undefined || hello.type !== 'hello') {
+        // the peer closed, or said goodbye, before its Hello: close our side too
+        await channel.close({ signal: AbortSignal.timeout(DEFAULT_GOODBYE_TIMEOUT_MS) })
+        return
+      }
       const image = this.images.get(hello.manifest.toString())
       if (image === undefined) {
-        await channel.send({ type: 'goodbye', reason: 'unknown-manifest' })
-        await channel.close()
+        await channel.goodbye('unknown-manifest')
         return
       }
       await image.swarm.acceptSession(channel, connection, hello)
@@ -573,7 +638,7 @@ export class SwarmNode {
 
 /** Rejects tunables that would stall or flood the node, naming the field. */
 function checkInit(init: SwarmNodeInit): void {
-  const positive: Array<keyof SwarmNodeInit> = ['maxPeers', 'redialMinMs', 'redialMaxMs', 'maxConcurrentDials', 'declineCoolOffMs']
+  const positive: Array<keyof SwarmNodeInit> = ['maxPeers', 'redialMinMs', 'redialMaxMs', 'maxConcurrentDials', 'declineCoolOffMs', 'duplicateConnectionGraceMs']
   for (const field of positive) {
     const v = init[field]
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {

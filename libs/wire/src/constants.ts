@@ -76,3 +76,6 @@ export const DEFAULT_READ_HIGH_WATER_BYTES = MAX_CHUNK_SIZE + CHUNK_FRAME_OVERHE
  * 16 MiB). Channels raise the stream's limit to at least this so that pausing cannot kill it.
  */
 export const DEFAULT_MIN_STREAM_READ_BUFFER_BYTES = 32 * 1024 * 1024
+
+/** How long a Goodbye and the close of our side may take before the stream is reset instead. */
+export const DEFAULT_GOODBYE_TIMEOUT_MS = 2_000

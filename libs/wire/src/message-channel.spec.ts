@@ -193,6 +193,36 @@ describe('MessageChannel over real libp2p (TCP + Noise + yamux on 127.0.0.1)', (
     await server.unhandle('/imgswarm-test/quiet/1.0.0')
   })
 
+  it('goodbye() sends a Goodbye and closes our side: once the peer closes too, the stream is gone from the connection', async () => {
+    const received = deferred<Stream>()
+    await server.handle('/imgswarm-test/goodbye/1.0.0', (stream) => received.resolve(stream))
+    const stream = await connection.newStream('/imgswarm-test/goodbye/1.0.0')
+    const channel = new MessageChannel(stream)
+    await channel.send({ type: 'hello', manifest, bitfield: haves(CHUNKS, []), seed: false })
+    const serverChannel = new MessageChannel(await received.promise)
+    const signal = AbortSignal.timeout(30_000)
+    expect((await serverChannel.read({ signal }))?.type).toBe('hello')
+
+    await serverChannel.goodbye('too-many-peers')
+    expect(await channel.read({ signal })).toMatchObject({ type: 'goodbye', reason: 'too-many-peers' })
+    expect(await channel.read({ signal })).toBeUndefined() // the server's side is closed
+    await channel.close()
+    await closed(stream)
+    expect(connection.streams.includes(stream)).toBe(false)
+    await server.unhandle('/imgswarm-test/goodbye/1.0.0')
+  })
+
+  it('goodbye() never throws: on a stream already reset it only aborts', async () => {
+    const received = deferred<Stream>()
+    await server.handle('/imgswarm-test/goodbye-reset/1.0.0', (stream) => received.resolve(stream))
+    const stream = await connection.newStream('/imgswarm-test/goodbye-reset/1.0.0')
+    const serverChannel = new MessageChannel(await received.promise)
+    stream.abort(new Error('gone'))
+    await closed(stream)
+    await expect(serverChannel.goodbye('done', 1_000)).resolves.toBeUndefined()
+    await server.unhandle('/imgswarm-test/goodbye-reset/1.0.0')
+  })
+
   it('holds back a fast sender while the receiver is slow (bounded buffers both ends)', async () => {
     const accepted = deferred<Stream>()
     await server.handle('/imgswarm-test/slow/1.0.0', (stream) => accepted.resolve(stream))

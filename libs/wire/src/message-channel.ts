@@ -1,12 +1,13 @@
 import { InvalidInputError, ProtocolError } from '@imgswarm/core'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import { DEFAULT_GOODBYE_TIMEOUT_MS } from './constants.js'
 import { MalformedMessageError, UnexpectedMessageError } from './errors.js'
 import { FramedStream } from './framed-stream.js'
 import { maxChunkProtocolFrameBytes, wireLimits } from './limits.js'
 import type { WireLimits } from './limits.js'
 import { decodeMessage, encodeMessageParts } from './messages.js'
-import type { HelloMessage, WireMessage } from './messages.js'
+import type { GoodbyeReason, HelloMessage, WireMessage } from './messages.js'
 
 export interface MessageChannelInit extends Partial<Omit<WireLimits, 'chunkCount'>> {
   /** The session's chunk count if already known; otherwise learnt from the Hello we send. */
@@ -119,6 +120,21 @@ export class MessageChannel implements AsyncIterable<WireMessage> {
   /** Closes our side once everything queued is handed to the transport; the peer's side stays readable. */
   async close(options: AbortOptions = {}): Promise<void> {
     await this.framed.closeWrite(options)
+  }
+
+  /**
+   * Ends the session politely: a Goodbye with `reason`, then our side closed. Never throws: if the
+   * peer is gone or does not take them within `timeoutMs`, the stream is reset instead. Either way
+   * the stream does not linger half-open on the connection.
+   */
+  async goodbye(reason: GoodbyeReason, timeoutMs = DEFAULT_GOODBYE_TIMEOUT_MS): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs)
+    try {
+      await this.send({ type: 'goodbye', reason }, { signal })
+      await this.close({ signal })
+    } catch (err) {
+      this.abort(err instanceof Error ? err : new Error(String(err)))
+    }
   }
 
   /** Ends the session at once: the stream is reset and later reads and sends throw `err`. */

@@ -1,10 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { generatePublisherKey, type PublisherKey } from '@imgswarm/manifest'
 import type { ImageTransfer } from '../image-transfer.js'
 import { SwarmNode, type SwarmNodeInit } from '../swarm-node.js'
 export { sha256File, writeRandomFile } from '@imgswarm/test-support'
+
+/** Polls `cond` until it holds (no deadline: Jest's test timeout is the bound). */
+export async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await sleep(20)
+}
 
 /** A fresh temp dir and its removal. */
 export async function tempDir(prefix = 'imgswarm-'): Promise<{ path: string; remove: () => Promise<void> }> {
