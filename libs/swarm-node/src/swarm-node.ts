@@ -124,7 +124,8 @@ export class SwarmNode {
   private lastVerified = -1
   private readonly redials: RedialStats = { rounds: 0, dials: 0 }
   private duplicatesClosed = 0
-  private readonly pruneTimers = new Set<NodeJS.Timeout>()
+  /** Pending looks at a peer's duplicate connections, one per peer. */
+  private readonly pruneTimers = new Map<string, NodeJS.Timeout>()
   private started = false
 
   private constructor(
@@ -198,7 +199,7 @@ export class SwarmNode {
   async stop(): Promise<void> {
     clearTimeout(this.redialTimer)
     this.redialTimer = undefined
-    for (const timer of this.pruneTimers) clearTimeout(timer)
+    for (const timer of this.pruneTimers.values()) clearTimeout(timer)
     this.pruneTimers.clear()
     this.dialQueue.clear()
     for (const image of this.images.values()) {
@@ -452,16 +453,18 @@ export class SwarmNode {
 
   /** A second connection to a peer: look again once both ends had time to settle their sessions. */
   private onConnectionOpen(connection: Connection): void {
-    if (this.host.getConnections(connection.remotePeer).length > 1) this.schedulePrune(connection.remotePeer, 0)
+    const peer = connection.remotePeer
+    if (this.host.getConnections(peer).length > 1 && !this.pruneTimers.has(peer.toString())) this.schedulePrune(peer, 0)
   }
 
   private schedulePrune(peer: PeerId, attempt: number): void {
+    const key = peer.toString()
     const timer = setTimeout(() => {
-      this.pruneTimers.delete(timer)
+      this.pruneTimers.delete(key)
       if (!this.pruneDuplicateConnections(peer) && attempt + 1 < MAX_PRUNE_ATTEMPTS) this.schedulePrune(peer, attempt + 1)
     }, this.init.duplicateConnectionGraceMs ?? DEFAULT_DUPLICATE_CONNECTION_GRACE_MS)
     timer.unref()
-    this.pruneTimers.add(timer)
+    this.pruneTimers.set(key, timer)
   }
 
   /**
