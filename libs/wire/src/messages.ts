@@ -1,7 +1,6 @@
-import { Bitfield, ImgswarmError, InvalidInputError } from '@imgswarm/core'
-import type { ChunkBytes, ChunkIndex } from '@imgswarm/core'
+import { Bitfield, ImgswarmError, InvalidInputError, chunkPieces, type ChunkBytes, type ChunkIndex } from '@imgswarm/core'
 import { CID } from 'multiformats/cid'
-import { MaxLengthError, writer as createWriter } from 'protons-runtime'
+import { MaxLengthError, reader as createReader, writer as createWriter } from 'protons-runtime'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { contiguous, openEnvelope } from './envelope.js'
 import { MalformedMessageError } from './errors.js'
@@ -138,10 +137,7 @@ const CHUNK_DATA_TAG = (2 << 3) | 2
 export function encodeMessageParts(msg: WireMessage, limits: WireLimits = DEFAULT_WIRE_LIMITS): Uint8ArrayList {
   checkMessage(msg, limits, (m) => new InvalidInputError(`cannot send ${msg.type}: ${m}`))
   if (msg.type === 'chunk') {
-    const frame = new Uint8ArrayList(chunkHeader(msg.index, msg.bytes.byteLength))
-    if (msg.bytes instanceof Uint8Array) frame.append(msg.bytes)
-    else frame.append(...msg.bytes)
-    return frame
+    return new Uint8ArrayList(chunkHeader(msg.index, msg.bytes.byteLength), ...chunkPieces(msg.bytes))
   }
   const body = pb.ChunkProtocolMessage.encode(toPb(msg))
   if (body.byteLength > limits.maxControlMessageBytes) {
@@ -202,35 +198,26 @@ const MAX_CHUNK_HEADER_BYTES = 1 + 5 + 1 + 5 + 1 + 5
  * decoder, which accepts or refuses it as before.
  */
 function decodeChunkInPlace(frame: Uint8ArrayList): ChunkMessage | undefined {
-  const head = frame.subarray(0, Math.min(frame.byteLength, MAX_CHUNK_HEADER_BYTES))
-  const at = { pos: 0 }
-  if (readVarint(head, at) !== ENVELOPE_CHUNK_TAG) return undefined
-  const envelopeLength = readVarint(head, at)
-  if (envelopeLength === undefined || at.pos + envelopeLength !== frame.byteLength) return undefined
-  let tag = readVarint(head, at)
-  let index = 0
-  if (tag === CHUNK_INDEX_TAG) {
-    const value = readVarint(head, at)
-    if (value === undefined || value === 0) return undefined
-    index = value
-    tag = readVarint(head, at)
+  // the reader of the protons-runtime writer chunkHeader() uses: varints read as the full decoder reads them
+  const head = createReader(frame.subarray(0, Math.min(frame.byteLength, MAX_CHUNK_HEADER_BYTES)))
+  try {
+    if (head.uint32() !== ENVELOPE_CHUNK_TAG) return undefined
+    const envelopeLength = head.uint32()
+    if (head.pos + envelopeLength !== frame.byteLength) return undefined
+    let tag = head.uint32()
+    let index = 0
+    if (tag === CHUNK_INDEX_TAG) {
+      index = head.uint32()
+      if (index === 0) return undefined
+      tag = head.uint32()
+    }
+    if (tag !== CHUNK_DATA_TAG) return undefined
+    const dataLength = head.uint32()
+    if (dataLength === 0 || head.pos + dataLength !== frame.byteLength) return undefined
+    return { type: 'chunk', index, bytes: frame.sublist(head.pos) }
+  } catch {
+    return undefined // a header cut short: the full decoder says what is wrong
   }
-  if (tag !== CHUNK_DATA_TAG) return undefined
-  const dataLength = readVarint(head, at)
-  if (dataLength === undefined || dataLength === 0 || at.pos + dataLength !== frame.byteLength) return undefined
-  return { type: 'chunk', index, bytes: frame.sublist(at.pos) }
-}
-
-/** A varint of at most 32 bits (as protons reads uint32), or undefined if malformed or cut short. */
-function readVarint(bytes: Uint8Array, at: { pos: number }): number | undefined {
-  let value = 0
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (at.pos >= bytes.byteLength) return undefined
-    const b = bytes[at.pos++]
-    value += (b & 0x7f) * 2 ** shift
-    if ((b & 0x80) === 0) return value <= 0xffffffff ? value : undefined
-  }
-  return undefined
 }
 
 function chunkHeader(index: number, length: number): Uint8Array {
